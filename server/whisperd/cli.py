@@ -1,0 +1,70 @@
+"""The ``whisperd`` command: ``whisperd [serve] [flags]`` starts the server,
+``whisperd settings`` prints the configuration table."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import typing as t
+
+from whisperd import __version__
+from whisperd.settings import Settings, add_arguments, load_settings, markdown_table
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="whisperd",
+        description="A local speech-to-text server that speaks the OpenAI Audio API.",
+    )
+    parser.add_argument("--version", action="version", version=f"whisperd {__version__}")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="Start the server (the default command).")
+    add_arguments(serve)
+    settings = commands.add_parser("settings", help="Print the effective settings.")
+    add_arguments(settings)
+    settings.add_argument("--markdown", action="store_true", help="Print the README table.")
+    return parser
+
+
+def main(argv: t.Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "serve")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args)
+    except (ValueError, OSError) as exc:
+        parser.error(str(exc))
+    if args.command == "settings":
+        if args.markdown:
+            print(markdown_table())
+        else:
+            for name, value in vars(settings).items():
+                print(f"{Settings.env_var(name)}={value}")
+        return 0
+    return serve(settings)
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from whisperd.app import create_app
+
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=30,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

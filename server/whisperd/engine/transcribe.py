@@ -1,0 +1,256 @@
+"""Running faster-whisper on decoded audio and describing the result in plain dataclasses.
+
+This module knows nothing of HTTP. It turns :class:`DecodeOptions` into faster-whisper's
+arguments, picks the language, and yields :class:`Segment` objects one at a time as the
+model decodes them, so a caller can stream them. It checks a cancel flag between segments,
+which is how a disconnected client stops its inference.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.vad import VadOptions
+
+from whisperd.engine.audio import SAMPLE_RATE
+from whisperd.engine.logprobs import TokenLogprob
+from whisperd.engine.models import LoadedModel
+
+TEMPERATURE_LADDER = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+FRAMES_PER_SECOND = 100
+WINDOW_FRAMES = 3000
+# Punctuation OpenAI leaves out of its word list ("Hello," is the word "Hello").
+_WORD_EDGE_PUNCTUATION = "\"'“”‘’«»¿¡([{)]}.,!?:;。，、！？：；…-"
+
+
+class Cancelled(Exception):
+    """The caller asked the transcription to stop."""
+
+
+@dataclass(frozen=True)
+class VadSettings:
+    """Silero VAD settings; the defaults are faster-whisper's."""
+
+    threshold: float = 0.5
+    min_silence_duration_ms: int = 2000
+    speech_pad_ms: int = 400
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    task: str = "transcribe"  # or "translate"
+    language: str | None = None  # a Whisper code; None detects
+    candidate_languages: tuple[str, ...] = ()  # detection picks among these
+    prompt: str | None = None
+    temperature: float = 0.0  # 0: the fallback ladder
+    beam_size: int = 5
+    word_timestamps: bool = False
+    token_logprobs: bool = False
+    vad: VadSettings | None = None
+    hotwords: str | None = None
+    condition_on_previous_text: bool = True
+
+    @property
+    def temperatures(self) -> tuple[float, ...]:
+        return TEMPERATURE_LADDER if self.temperature == 0 else (self.temperature,)
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start: float
+    end: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: int
+    seek: int
+    start: float
+    end: float
+    text: str
+    tokens: tuple[int, ...]
+    temperature: float
+    avg_logprob: float
+    compression_ratio: float
+    no_speech_prob: float
+    words: tuple[Word, ...] = ()
+    logprobs: tuple[TokenLogprob, ...] = ()
+
+
+@dataclass(frozen=True)
+class TranscriptInfo:
+    task: str
+    language: str
+    language_probability: float
+    duration: float
+    prompt_tokens: int = 0
+    eot_token: int = 50257  # tokens below it are text; above are special or timestamps
+
+
+@dataclass
+class Transcript:
+    info: TranscriptInfo
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return transcript_text(self.segments)
+
+    @property
+    def words(self) -> list[Word]:
+        return [word for segment in self.segments for word in segment.words]
+
+    @property
+    def logprobs(self) -> list[TokenLogprob]:
+        return [logprob for segment in self.segments for logprob in segment.logprobs]
+
+    @property
+    def output_tokens(self) -> int:
+        eot = self.info.eot_token
+        return sum(1 for segment in self.segments for token in segment.tokens if token < eot)
+
+
+def transcript_text(segments: list[Segment]) -> str:
+    """The whole text as OpenAI gives it: the segments joined, outer whitespace stripped."""
+    return "".join(segment.text for segment in segments).strip()
+
+
+@dataclass
+class TranscriptionRun:
+    """A started transcription: its info is known, its segments are decoded as iterated."""
+
+    info: TranscriptInfo
+    segments: Iterator[Segment]
+
+
+def start_transcription(
+    model: LoadedModel,
+    audio: np.ndarray,
+    options: DecodeOptions,
+    cancel: threading.Event | None = None,
+) -> TranscriptionRun:
+    """Detect the language (encoding the first window) and return the segment iterator."""
+    whisper = model.whisper
+    language = options.language
+    if not model.multilingual:
+        language = "en"
+    elif language is None and len(options.candidate_languages) > 0:
+        language = _detect_among(model, audio, options.candidate_languages)
+    vad_parameters = None
+    if options.vad is not None:
+        vad_parameters = VadOptions(
+            threshold=options.vad.threshold,
+            min_silence_duration_ms=options.vad.min_silence_duration_ms,
+            speech_pad_ms=options.vad.speech_pad_ms,
+        )
+    raw_segments, info = whisper.transcribe(
+        audio,
+        language=language,
+        task=options.task,
+        beam_size=options.beam_size,
+        temperature=list(options.temperatures),
+        initial_prompt=options.prompt or None,
+        word_timestamps=options.word_timestamps,
+        vad_filter=options.vad is not None,
+        vad_parameters=vad_parameters,
+        hotwords=options.hotwords or None,
+        condition_on_previous_text=options.condition_on_previous_text,
+        log_progress=False,
+    )
+    tokenizer = Tokenizer(
+        whisper.hf_tokenizer,
+        model.multilingual,
+        task=options.task,
+        language=info.language if model.multilingual else None,
+    )
+    prompt_tokens = len(tokenizer.encode(" " + options.prompt.strip())) if options.prompt else 0
+    transcript_info = TranscriptInfo(
+        task=options.task,
+        language=info.language,
+        language_probability=float(info.language_probability),
+        duration=len(audio) / SAMPLE_RATE,
+        prompt_tokens=prompt_tokens,
+        eot_token=tokenizer.eot,
+    )
+    content_frames = round(float(info.duration_after_vad) * FRAMES_PER_SECOND)
+    scorer = tokenizer if options.token_logprobs else None
+    segments = _segments(model, raw_segments, options, scorer, content_frames, cancel)
+    return TranscriptionRun(info=transcript_info, segments=segments)
+
+
+def transcribe(
+    model: LoadedModel,
+    audio: np.ndarray,
+    options: DecodeOptions,
+    cancel: threading.Event | None = None,
+) -> Transcript:
+    """Transcribe the whole audio and return every segment."""
+    run = start_transcription(model, audio, options, cancel)
+    return Transcript(info=run.info, segments=list(run.segments))
+
+
+def _segments(
+    model: LoadedModel,
+    raw_segments: Iterator[object],
+    options: DecodeOptions,
+    tokenizer: Tokenizer | None,
+    content_frames: int,
+    cancel: threading.Event | None,
+) -> Iterator[Segment]:
+    index = 0
+    try:
+        for raw in raw_segments:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            tokens = tuple(int(token) for token in raw.tokens)  # type: ignore[attr-defined]
+            logprobs: tuple[TokenLogprob, ...] = ()
+            if tokenizer is not None:
+                text_tokens = [token for token in tokens if token < tokenizer.eot]
+                window_frames = min(WINDOW_FRAMES, max(content_frames - raw.seek, 1))  # type: ignore[attr-defined]
+                logprobs = tuple(model.whisper.score_tokens(tokenizer, text_tokens, window_frames))
+            yield Segment(
+                id=index,
+                seek=int(raw.seek),  # type: ignore[attr-defined]
+                start=float(raw.start),  # type: ignore[attr-defined]
+                end=float(raw.end),  # type: ignore[attr-defined]
+                text=str(raw.text),  # type: ignore[attr-defined]
+                tokens=tokens,
+                temperature=float(raw.temperature or 0.0),  # type: ignore[attr-defined]
+                avg_logprob=float(raw.avg_logprob),  # type: ignore[attr-defined]
+                compression_ratio=float(raw.compression_ratio),  # type: ignore[attr-defined]
+                no_speech_prob=float(raw.no_speech_prob),  # type: ignore[attr-defined]
+                words=_words(raw.words or ()),  # type: ignore[attr-defined]
+                logprobs=logprobs,
+            )
+            index += 1
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+    finally:
+        close = getattr(raw_segments, "close", None)
+        if close is not None:
+            close()
+        model.whisper.forget_encoder_output()
+
+
+def _words(raw_words: object) -> tuple[Word, ...]:
+    words = []
+    for raw in raw_words:  # type: ignore[attr-defined]
+        text = str(raw.word).strip().strip(_WORD_EDGE_PUNCTUATION)
+        if text:
+            words.append(Word(text, float(raw.start), float(raw.end), float(raw.probability)))
+    return tuple(words)
+
+
+def _detect_among(model: LoadedModel, audio: np.ndarray, candidates: tuple[str, ...]) -> str:
+    """The most probable language of the first window among ``candidates``."""
+    if len(candidates) == 1:
+        return candidates[0]
+    _, _, probabilities = model.whisper.detect_language(audio)
+    ranked = {code: prob for code, prob in probabilities}
+    return max(candidates, key=lambda code: ranked.get(code, 0.0))

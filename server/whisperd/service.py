@@ -1,0 +1,247 @@
+"""The work behind the audio endpoints: model, audio, inference, response.
+
+Handlers hand this module an :class:`AudioRequest` and the uploaded file. It resolves and
+loads the model, decodes the audio off the event loop, checks what depends on the model
+(languages, translation), queues the inference, and renders the answer, or streams it.
+Every failure comes out as an :class:`ApiError` in OpenAI's envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import typing as t
+from pathlib import Path
+
+from starlette.datastructures import UploadFile
+from starlette.responses import Response, StreamingResponse
+
+from whisperd.engine.audio import (
+    MIN_DURATION_SECONDS,
+    AudioDecodeError,
+    AudioTooLongError,
+    AudioTooShortError,
+    DecodedAudio,
+    decode_audio,
+)
+from whisperd.engine.catalog import ModelNotFoundError, ModelUnavailableError
+from whisperd.engine.models import LoadedModel, ModelManager, RuntimeOptions
+from whisperd.engine.runner import InferenceRunner, QueueFullError
+from whisperd.engine.transcribe import (
+    Cancelled,
+    DecodeOptions,
+    Segment,
+    Transcript,
+    TranscriptInfo,
+    start_transcription,
+    transcribe,
+)
+from whisperd.errors import ApiError, bad_request, not_found, server_error
+from whisperd.formats import render
+from whisperd.params import AudioRequest
+from whisperd.settings import Settings
+from whisperd.streaming import (
+    DONE_FRAME,
+    SSE_MEDIA_TYPE,
+    DeltaStream,
+    done_event,
+    error_frame,
+    frame,
+)
+
+logger = logging.getLogger("whisperd.service")
+
+SUPPORTED_FORMATS = "['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']"
+
+
+class Transcriber:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.models = ModelManager(
+            default_model=settings.model,
+            cache_dir=Path(settings.cache_dir).expanduser(),
+            runtime=RuntimeOptions(
+                device=settings.device,
+                compute_type=settings.compute_type,
+                cpu_threads=settings.effective_cpu_threads,
+                workers=settings.workers,
+            ),
+            allow_local_paths=settings.allow_local_model_paths,
+            max_loaded=settings.max_loaded_models,
+            idle_ttl=settings.model_idle_ttl or None,
+        )
+        self.runner = InferenceRunner(workers=settings.workers, max_queue=settings.max_queue)
+
+    async def load_default_model(self) -> LoadedModel:
+        return await asyncio.to_thread(self.models.get, self.models.default_model)
+
+    async def handle(self, request: AudioRequest, upload: UploadFile) -> Response:
+        model = await self._model(request.model)
+        options = self._decode_options(request, model)
+        audio = await self._decode(upload)
+        if request.stream:
+            self._check_capacity()
+            return StreamingResponse(
+                self._events(model, audio, options, request), media_type=SSE_MEDIA_TYPE
+            )
+        try:
+            transcript = await self.runner.run(
+                lambda cancel: transcribe(model, audio.samples, options, cancel)
+            )
+        except QueueFullError as exc:
+            raise self._busy() from exc
+        body, media_type = render(
+            transcript,
+            request.response_format,
+            include_logprobs=request.include_logprobs,
+            segments=request.segment_timestamps,
+            words=request.word_timestamps,
+        )
+        return Response(body, media_type=media_type)
+
+    async def _model(self, requested: str) -> LoadedModel:
+        try:
+            model_id = self.models.resolve(requested)
+            return await asyncio.to_thread(self.models.get, model_id)
+        except ModelNotFoundError as exc:
+            hint = f" {exc.hint}" if exc.hint else ""
+            raise not_found(
+                f"The model '{requested}' does not exist or you do not have access to it.{hint}",
+                param="model",
+                code="model_not_found",
+            ) from exc
+        except ModelUnavailableError as exc:
+            raise server_error(str(exc), code="model_unavailable") from exc
+
+    def _decode_options(self, request: AudioRequest, model: LoadedModel) -> DecodeOptions:
+        if request.task == "translate" and not model.multilingual:
+            raise bad_request(
+                f"The model '{model.id}' is English-only and cannot translate. "
+                "Use a multilingual model such as 'base'.",
+                param="model",
+                code="unsupported_value",
+            )
+        supported = set(model.supported_languages)
+        if request.language is not None and request.language not in supported:
+            raise bad_request(
+                f"Language '{request.language}' is not supported by the model '{model.id}'.",
+                param="language",
+                code="unsupported_language",
+            )
+        candidates = tuple(code for code in request.candidate_languages if code in supported)
+        if request.candidate_languages and not candidates:
+            raise bad_request(
+                f"None of the languages in languages[] is supported by the model '{model.id}'.",
+                param="languages[]",
+                code="unsupported_language",
+            )
+        return DecodeOptions(
+            task=request.task,
+            language=request.language,
+            candidate_languages=candidates,
+            prompt=request.prompt,
+            temperature=request.temperature,
+            beam_size=request.beam_size or self.settings.beam_size,
+            word_timestamps=request.word_timestamps,
+            token_logprobs=request.include_logprobs,
+            vad=request.vad,
+            hotwords=request.hotwords,
+            condition_on_previous_text=request.condition_on_previous_text,
+        )
+
+    async def _decode(self, upload: UploadFile) -> DecodedAudio:
+        name = _display_name(upload.filename)
+        if upload.size == 0:
+            raise self._too_short()
+        upload.file.seek(0)
+        try:
+            return await asyncio.to_thread(
+                decode_audio, upload.file, max_duration=self.settings.max_audio_seconds
+            )
+        except AudioTooShortError as exc:
+            raise self._too_short() from exc
+        except AudioTooLongError as exc:
+            length = f" ({exc.duration_seconds:.0f} s)" if exc.duration_seconds else ""
+            raise bad_request(
+                f"The audio file {name} is too long{length}. The maximum audio length on this "
+                f"server is {exc.limit_seconds:g} seconds.",
+                param="file",
+                code="audio_too_long",
+            ) from exc
+        except AudioDecodeError as exc:
+            raise bad_request(
+                f"Invalid file format. The file {name} could not be decoded as audio: {exc}. "
+                f"Supported formats: {SUPPORTED_FORMATS}, and any other audio FFmpeg reads.",
+                param="file",
+            ) from exc
+
+    @staticmethod
+    def _too_short() -> ApiError:
+        return bad_request(
+            f"Audio file is too short. Minimum audio length is {MIN_DURATION_SECONDS:g} seconds.",
+            param="file",
+            code="audio_too_short",
+        )
+
+    def _check_capacity(self) -> None:
+        if self.runner.waiting >= self.runner.max_queue and self.runner.slots.locked():
+            raise self._busy()
+
+    def _busy(self) -> ApiError:
+        return ApiError(
+            429,
+            f"The server is busy: {self.runner.waiting} requests are waiting for "
+            f"{self.runner.workers} worker(s). Retry shortly.",
+            type="rate_limit_error",
+            code="rate_limit_exceeded",
+            headers={"Retry-After": "1"},
+        )
+
+    async def _events(
+        self,
+        model: LoadedModel,
+        audio: DecodedAudio,
+        options: DecodeOptions,
+        request: AudioRequest,
+    ) -> t.AsyncIterator[bytes]:
+        def work(cancel: threading.Event, emit: t.Callable[[object], None]) -> None:
+            run = start_transcription(model, audio.samples, options, cancel)
+            emit(run.info)
+            for segment in run.segments:
+                emit(segment)
+
+        deltas = DeltaStream(include_logprobs=request.include_logprobs)
+        info: TranscriptInfo | None = None
+        segments: list[Segment] = []
+        try:
+            async for item in self.runner.stream(work):
+                if isinstance(item, TranscriptInfo):
+                    info = item
+                    continue
+                assert isinstance(item, Segment)
+                segments.append(item)
+                for event in deltas.events(item):
+                    yield frame(event)
+            assert info is not None
+            transcript = Transcript(info=info, segments=segments)
+            yield frame(done_event(transcript, include_logprobs=request.include_logprobs))
+            yield DONE_FRAME
+        except Cancelled:
+            return
+        except QueueFullError:
+            yield error_frame(self._busy())
+        except ApiError as exc:
+            yield error_frame(exc)
+        except Exception:
+            logger.exception("transcription failed while streaming")
+            yield error_frame(server_error("The transcription failed inside the server."))
+
+
+def _display_name(filename: str | None) -> str:
+    """The uploaded file's name for messages: its last path component (clients may send a
+    Windows path), quoted, and never used to touch the filesystem."""
+    if not filename:
+        return "(unnamed)"
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1][:120]
+    return repr(base)

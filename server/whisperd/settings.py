@@ -1,0 +1,167 @@
+"""Server settings: one dataclass, filled from defaults, a config file, ``WHISPERD_*``
+environment variables and command-line flags, later sources winning.
+
+Every field declares its environment variable and flag here, so the CLI, the environment
+and the README's configuration table (``whisperd settings --markdown``) come from one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import typing as t
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomllib
+
+
+def _default_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "whisperd" / "models")
+
+
+def setting(default: t.Any, help: str, *, choices: tuple[str, ...] = ()) -> t.Any:
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = setting("127.0.0.1", "Address to listen on. Loopback by default.")
+    port: int = setting(50060, "Port to listen on.")
+    model: str = setting(
+        "base", "Default model: a model id (tiny.en, base, small...) or a model directory."
+    )
+    device: str = setting("auto", "Where to run models.", choices=("auto", "cpu", "cuda"))
+    compute_type: str = setting(
+        "default", "CTranslate2 compute type; default is int8 on CPU and float16 on CUDA."
+    )
+    cpu_threads: int = setting(0, "CPU threads per inference; 0 divides the cores among workers.")
+    workers: int = setting(1, "Inferences that run at the same time.")
+    max_queue: int = setting(16, "Requests that may wait for a worker before 429 answers.")
+    max_upload_bytes: int = setting(25 * 1024 * 1024, "Largest request body, in bytes (413 above).")
+    max_audio_seconds: float = setting(7200.0, "Longest audio accepted, in seconds (400 above).")
+    beam_size: int = setting(5, "Default beam width for deterministic decoding.")
+    vad_filter: bool = setting(
+        False, "Drop non-speech with Silero VAD unless a request says not to."
+    )
+    cache_dir: str = setting(_default_cache_dir(), "Where models are assembled and downloaded.")
+    allow_local_model_paths: bool = setting(
+        False, "Let requests name a model by its directory path."
+    )
+    max_loaded_models: int = setting(2, "Models kept in memory at once (least recently used go).")
+    model_idle_ttl: float = setting(
+        0.0, "Unload a non-default model idle this many seconds; 0 never."
+    )
+    log_level: str = setting("info", "Log level.", choices=("debug", "info", "warning", "error"))
+
+    @property
+    def effective_cpu_threads(self) -> int:
+        if self.cpu_threads > 0:
+            return self.cpu_threads
+        return max(1, (os.cpu_count() or 1) // max(1, self.workers))
+
+    @staticmethod
+    def env_var(name: str) -> str:
+        return f"WHISPERD_{name.upper()}"
+
+    @staticmethod
+    def flag(name: str) -> str:
+        return "--" + name.replace("_", "-")
+
+
+def _fields() -> list[dataclasses.Field[t.Any]]:
+    return list(dataclasses.fields(Settings))
+
+
+def _convert(kind: t.Any, raw: t.Any, name: str) -> t.Any:
+    if kind in (bool, "bool"):
+        if isinstance(raw, bool):
+            return raw
+        lowered = str(raw).strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"{name}: expected a boolean, got {raw!r}")
+    if kind in (int, "int"):
+        return int(raw)
+    if kind in (float, "float"):
+        return float(raw)
+    return str(raw)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per setting; unset flags stay None so lower-priority sources show through."""
+    parser.add_argument("--config", help="A TOML file of settings (keys as in the table).")
+    for f in _fields():
+        kind = f.type
+        help_text = f"{f.metadata['help']} [env {Settings.env_var(f.name)}]"
+        if kind in (bool, "bool"):
+            parser.add_argument(
+                Settings.flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
+                default=None, help=help_text,
+            )  # fmt: skip
+        else:
+            parser.add_argument(
+                Settings.flag(f.name), dest=f.name, default=None, help=help_text,
+                choices=f.metadata["choices"] or None,
+            )  # fmt: skip
+
+
+def load_settings(
+    args: argparse.Namespace | None = None, environ: t.Mapping[str, str] | None = None
+) -> Settings:
+    environ = os.environ if environ is None else environ
+    values: dict[str, t.Any] = {}
+    config_path = getattr(args, "config", None) or environ.get("WHISPERD_CONFIG")
+    if config_path:
+        with open(config_path, "rb") as handle:
+            config = tomllib.load(handle)
+        known = {f.name for f in _fields()}
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise ValueError(f"{config_path}: unknown settings {', '.join(unknown)}")
+        values.update(config)
+    for f in _fields():
+        raw = environ.get(Settings.env_var(f.name))
+        if raw is not None:
+            values[f.name] = raw
+        flag_value = getattr(args, f.name, None) if args is not None else None
+        if flag_value is not None:
+            values[f.name] = flag_value
+    typed = {
+        f.name: _convert(f.type, values[f.name], f.name) for f in _fields() if f.name in values
+    }
+    settings = Settings(**typed)
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    for f in _fields():
+        choices = f.metadata["choices"]
+        if choices and getattr(settings, f.name) not in choices:
+            raise ValueError(f"{f.name} must be one of {', '.join(choices)}")
+    if not 0 < settings.port < 65536:
+        raise ValueError("port must be between 1 and 65535")
+    if settings.workers < 1:
+        raise ValueError("workers must be at least 1")
+    if settings.max_upload_bytes < 1:
+        raise ValueError("max_upload_bytes must be positive")
+
+
+def markdown_table() -> str:
+    """The configuration table of the README."""
+    lines = [
+        "| Setting | Flag | Environment variable | Default | Meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for f in _fields():
+        default = f.default if f.name != "cache_dir" else "~/.cache/whisperd/models"
+        lines.append(
+            f"| `{f.name}` | `{Settings.flag(f.name)}` | `{Settings.env_var(f.name)}` "
+            f"| `{default}` | {f.metadata['help']} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,114 @@
+"""Server-sent events for ``stream=true``, framed as OpenAI frames them.
+
+Each event is one ``data: <json>`` line and a blank line; the stream ends with
+``data: [DONE]``. Text goes out as ``transcript.text.delta`` events, a word (or a token,
+with logprobs) at a time, as soon as the segment holding it is decoded; concatenated, the
+deltas equal the ``text`` of the closing ``transcript.text.done`` event, which equals the
+non-streamed transcript. An error after the stream has begun is a data object with an
+``error`` key, which the official SDKs raise as ``APIError``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import typing as t
+from dataclasses import dataclass, field
+
+from whisperd.engine.logprobs import TokenLogprob
+from whisperd.engine.transcribe import Segment, Transcript
+from whisperd.errors import ApiError
+from whisperd.formats import dumps, logprobs_body
+
+SSE_MEDIA_TYPE = "text/event-stream; charset=utf-8"
+DONE_FRAME = b"data: [DONE]\n\n"
+AUDIO_TOKENS_PER_SECOND = 50  # Whisper's encoder: 1500 positions per 30 s window
+_WORD = re.compile(r"\s*\S+|\s+")
+
+
+def frame(event: dict[str, t.Any]) -> bytes:
+    return b"data: " + dumps(event) + b"\n\n"
+
+
+def error_frame(error: ApiError) -> bytes:
+    return frame(error.body())
+
+
+@dataclass
+class DeltaStream:
+    """Cuts segments into deltas whose concatenation is the stripped transcript.
+
+    Leading whitespace of the transcript is dropped, and trailing whitespace is held back
+    until more text follows it, so no delta ever holds text the final ``text`` lacks.
+    """
+
+    include_logprobs: bool = False
+    _started: bool = False
+    _held_text: str = ""
+    _held_logprobs: list[TokenLogprob] = field(default_factory=list)
+
+    def events(self, segment: Segment) -> list[dict[str, t.Any]]:
+        return [
+            event
+            for piece, logprobs in _pieces(segment, self.include_logprobs)
+            if (event := self._delta(piece, logprobs)) is not None
+        ]
+
+    def _delta(self, piece: str, logprobs: list[TokenLogprob]) -> dict[str, t.Any] | None:
+        if not self._started:
+            piece = piece.lstrip()
+        text = self._held_text + piece
+        visible = text.rstrip()
+        self._held_logprobs.extend(logprobs)
+        if not visible:
+            self._held_text = text if self._started else ""
+            return None
+        self._started = True
+        self._held_text = text[len(visible) :]
+        event: dict[str, t.Any] = {"type": "transcript.text.delta", "delta": visible}
+        if self.include_logprobs:
+            event["logprobs"] = logprobs_body(self._held_logprobs)
+        self._held_logprobs = []
+        return event
+
+
+def _pieces(segment: Segment, include_logprobs: bool) -> list[tuple[str, list[TokenLogprob]]]:
+    """The segment's text in delta-sized pieces: tokens (whole characters) with logprobs,
+    words without. Falls back to the whole segment when token bytes do not rebuild it."""
+    if include_logprobs and segment.logprobs:
+        pieces: list[tuple[str, list[TokenLogprob]]] = []
+        pending: list[TokenLogprob] = []
+        for item in segment.logprobs:
+            pending.append(item)
+            raw = b"".join(bytes(p.bytes) for p in pending)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # a character split across tokens: wait for the rest
+            pieces.append((text, pending))
+            pending = []
+        if not pending and "".join(text for text, _ in pieces) == segment.text:
+            return pieces
+        return [(segment.text, list(segment.logprobs))]
+    return [(match.group(0), []) for match in _WORD.finditer(segment.text)]
+
+
+def usage_tokens(transcript: Transcript) -> dict[str, t.Any]:
+    audio_tokens = math.ceil(transcript.info.duration * AUDIO_TOKENS_PER_SECOND)
+    text_tokens = transcript.info.prompt_tokens
+    output_tokens = transcript.output_tokens
+    return {
+        "type": "tokens",
+        "input_tokens": audio_tokens + text_tokens,
+        "input_token_details": {"text_tokens": text_tokens, "audio_tokens": audio_tokens},
+        "output_tokens": output_tokens,
+        "total_tokens": audio_tokens + text_tokens + output_tokens,
+    }
+
+
+def done_event(transcript: Transcript, *, include_logprobs: bool) -> dict[str, t.Any]:
+    event: dict[str, t.Any] = {"type": "transcript.text.done", "text": transcript.text}
+    if include_logprobs:
+        event["logprobs"] = logprobs_body(transcript.logprobs)
+    event["usage"] = usage_tokens(transcript)
+    return event
