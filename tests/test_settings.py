@@ -1,0 +1,62 @@
+"""Settings: defaults, config file, environment and flags, later winning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whisperd.cli import build_parser
+from whisperd.settings import Settings, load_settings, markdown_table
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def parse(*argv: str) -> object:
+    return build_parser().parse_args(["serve", *argv])
+
+
+def test_defaults() -> None:
+    settings = load_settings(parse(), environ={})
+    assert (settings.host, settings.port, settings.model) == ("127.0.0.1", 50060, "base")
+    assert settings.max_upload_bytes == 25 * 1024 * 1024
+
+
+def test_environment_overrides_defaults() -> None:
+    settings = load_settings(parse(), environ={"WHISPERD_PORT": "6000", "WHISPERD_VAD_FILTER": "1"})
+    assert settings.port == 6000
+    assert settings.vad_filter is True
+
+
+def test_flags_override_environment() -> None:
+    settings = load_settings(parse("--port", "7000"), environ={"WHISPERD_PORT": "6000"})
+    assert settings.port == 7000
+
+
+def test_config_file_is_lowest_after_defaults(tmp_path: Path) -> None:
+    config = tmp_path / "whisperd.toml"
+    config.write_text('model = "tiny.en"\nport = 5000\n')
+    settings = load_settings(parse("--config", str(config)), environ={"WHISPERD_PORT": "6000"})
+    assert settings.model == "tiny.en"
+    assert settings.port == 6000
+
+
+def test_unknown_config_key_is_an_error(tmp_path: Path) -> None:
+    config = tmp_path / "whisperd.toml"
+    config.write_text("colour = 'blue'\n")
+    with pytest.raises(ValueError, match="colour"):
+        load_settings(parse("--config", str(config)), environ={})
+
+
+def test_bad_choice_is_an_error() -> None:
+    with pytest.raises(ValueError, match="device"):
+        load_settings(parse(), environ={"WHISPERD_DEVICE": "tpu"})
+
+
+def test_cpu_threads_default_divides_cores_among_workers() -> None:
+    settings = Settings(workers=1)
+    assert settings.effective_cpu_threads >= 1
+
+
+def test_readme_configuration_table_is_current() -> None:
+    readme = (REPO / "README.md").read_text()
+    assert markdown_table() in readme, "regenerate it with `whisperd settings --markdown`"
