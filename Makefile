@@ -15,6 +15,12 @@ TEST_APT_PACKAGES := espeak-ng
 
 .PHONY: help install serve test test-server lint format system-deps clean
 
+# Parts of the suite live beside the code they test; each adds its target to TEST_TARGETS.
+TEST_TARGETS := lint test-server
+-include clients/clients.mk
+-include conformance/conformance.mk
+-include bench/bench.mk
+
 help:
 	@echo "make serve    set up (venv, dependencies, model) and start the server on $(HOST):$(PORT)"
 	@echo "make install  set up only: .venv with the whisperd command and the model packs"
@@ -42,7 +48,7 @@ define run_pytest
 	if [ $$status -eq 5 ]; then echo "pytest: no tests collected"; exit 0; fi; exit $$status
 endef
 
-test: lint test-server
+test: $(TEST_TARGETS)
 
 test-server: install system-deps
 	@$(call run_pytest,tests)
