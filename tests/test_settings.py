@@ -60,3 +60,10 @@ def test_cpu_threads_default_divides_cores_among_workers() -> None:
 def test_readme_configuration_table_is_current() -> None:
     readme = (REPO / "README.md").read_text()
     assert markdown_table() in readme, "regenerate it with `whisperd settings --markdown`"
+
+
+def test_the_spec_is_valid_openapi() -> None:
+    import yaml
+    from openapi_spec_validator import validate
+
+    validate(yaml.safe_load((REPO / "spec" / "openapi.yaml").read_text()))

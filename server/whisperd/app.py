@@ -7,12 +7,14 @@ Connexion's and Starlette's included, is answered in OpenAI's envelope.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
 import typing as t
 from pathlib import Path
 
+import yaml
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
@@ -21,9 +23,11 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
+from whisperd.auth import ApiKeyMiddleware, load_keys
 from whisperd.errors import INVALID_REQUEST, ApiError, error_json, server_error
 from whisperd.form import MultipartValidator
 from whisperd.limits import BodyLimitMiddleware
+from whisperd.observability import Metrics, ObservabilityMiddleware, RouteNamer
 from whisperd.service import Transcriber
 from whisperd.settings import Settings
 
@@ -95,13 +99,29 @@ def handle_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionRes
     return _response(server_error("The server had an error while processing your request."))
 
 
-def create_app(settings: Settings, transcriber: Transcriber | None = None) -> AsyncApp:
-    """Build the application; ``transcriber`` may be injected (tests share one)."""
+IDLE_SWEEP_SECONDS = 30.0
+
+
+def create_app(settings: Settings) -> AsyncApp:
+    """Build the application from the spec and ``settings``."""
+    metrics = Metrics()
+    keys = load_keys(settings.api_key, settings.api_keys_file)
+    # The spec documents the optional bearer scheme; ApiKeyMiddleware enforces it, so
+    # Connexion's warning that it has no token function of its own is noise.
+    logging.getLogger("connexion.security").setLevel(logging.ERROR)
+    if not settings.is_loopback and not keys:
+        logger.warning(
+            "listening on %s without API keys: anyone who can reach this address can use "
+            "the server (set --api-key or WHISPERD_API_KEY)",
+            settings.host,
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: t.Any) -> t.AsyncIterator[dict[str, t.Any]]:
-        service = transcriber or Transcriber(settings)
-        await service.load_default_model()
+        service = Transcriber(settings, metrics)
+        # Serve at once (/health, /ready says "loading") while the default model loads.
+        loading = asyncio.create_task(service.load_default_model())
+        sweeping = asyncio.create_task(_sweep_idle_models(service))
         logger.info(
             "serving the OpenAI Audio API on http://%s:%d/v1 (default model %s)",
             settings.host, settings.port, service.models.default_model,
@@ -109,8 +129,12 @@ def create_app(settings: Settings, transcriber: Transcriber | None = None) -> As
         try:
             yield {"transcriber": service}
         finally:
-            if transcriber is None:
-                service.runner.shutdown()
+            sweeping.cancel()
+            loading.cancel()
+            cancelled = service.runner.cancel_all()
+            if cancelled:
+                logger.info("shutting down: cancelled %d running transcription(s)", cancelled)
+            await asyncio.to_thread(service.runner.shutdown)
 
     app = AsyncApp(
         __name__,
@@ -123,9 +147,22 @@ def create_app(settings: Settings, transcriber: Transcriber | None = None) -> As
     app.add_error_handler(ProblemException, handle_problem)
     app.add_error_handler(HTTPException, handle_problem)
     app.add_error_handler(Exception, handle_unexpected)
+    # Connexion inserts each of these just outside its exception middleware, so the first
+    # added ends up outermost: ids and metrics see every answer; keys are checked before
+    # any body is read; the size limit then counts the body as it streams in.
+    before = MiddlewarePosition.BEFORE_EXCEPTION
+    routes = RouteNamer(yaml.safe_load(SPEC_PATH.read_text())["paths"])
+    app.add_middleware(ObservabilityMiddleware, position=before, metrics=metrics, routes=routes)
+    app.add_middleware(ApiKeyMiddleware, position=before, keys=keys)
     app.add_middleware(
-        BodyLimitMiddleware,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        max_body_bytes=settings.max_upload_bytes,
+        BodyLimitMiddleware, position=before, max_body_bytes=settings.max_upload_bytes
     )
     return app
+
+
+async def _sweep_idle_models(service: Transcriber) -> None:
+    if service.models.idle_ttl is None:
+        return
+    while True:
+        await asyncio.sleep(min(IDLE_SWEEP_SECONDS, service.models.idle_ttl))
+        service.models.unload_idle()

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import signal
 import sys
 import typing as t
 
 from whisperd import __version__
+from whisperd.models_cli import add_commands as add_model_commands
 from whisperd.settings import Settings, add_arguments, load_settings, markdown_table
 
 
@@ -24,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     settings = commands.add_parser("settings", help="Print the effective settings.")
     add_arguments(settings)
     settings.add_argument("--markdown", action="store_true", help="Print the README table.")
+    models = commands.add_parser("models", help="List, install, remove and locate models.")
+    add_arguments(models)
+    add_model_commands(models)
     return parser
 
 
@@ -37,6 +41,10 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         settings = load_settings(args)
     except (ValueError, OSError) as exc:
         parser.error(str(exc))
+    if args.command == "models":
+        from whisperd.models_cli import run
+
+        return run(args, settings)
     if args.command == "settings":
         if args.markdown:
             print(markdown_table())
@@ -51,17 +59,20 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from whisperd.app import create_app
+    from whisperd.observability import configure_logging
 
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the
+    # handler that was there before it; a no-op one lets the process end with status 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        log_level=settings.log_level,
-        timeout_graceful_shutdown=30,
+        log_config=None,
+        access_log=False,  # whisperd logs its own access lines, with request ids
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)),
     )
     return 0
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import typing as t
 
 from connexion import request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive
 
 from whisperd.form import validated_form
+from whisperd.observability import PROMETHEUS_MEDIA_TYPE
 from whisperd.params import parse_audio_request
 from whisperd.service import Transcriber
 
@@ -31,9 +33,21 @@ async def _audio(task: str) -> Response:
         audio_request = parse_audio_request(
             form.values, task=task, default_vad=transcriber.settings.vad_filter
         )
-        return await transcriber.handle(audio_request, form.files["file"])
+        return await transcriber.handle(
+            audio_request, form.files["file"], disconnected=_disconnected(request.receive)
+        )
     finally:
         await form.close()
+
+
+def _disconnected(receive: Receive) -> t.Callable[[], t.Awaitable[None]]:
+    """Completes when the client closes the connection (the body is already read)."""
+
+    async def wait() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    return wait
 
 
 async def create_transcription() -> Response:
@@ -46,6 +60,41 @@ async def create_translation() -> Response:
     return await _audio("translate")
 
 
+async def list_models() -> dict[str, t.Any]:
+    """GET /v1/models"""
+    return {"object": "list", "data": _transcriber().describe_models()}
+
+
+async def retrieve_model(model: str) -> dict[str, t.Any]:
+    """GET /v1/models/{model}"""
+    return _transcriber().describe_model(model)
+
+
 async def get_health() -> dict[str, t.Any]:
-    """GET /health"""
-    return {"status": "ok"}
+    """GET /health: alive, with the queue state."""
+    stats = _transcriber().runner.stats()
+    queue = {
+        "workers": stats.workers,
+        "running": stats.running,
+        "waiting": stats.waiting,
+        "max_queue": stats.max_queue,
+    }
+    return {"status": "ok", "queue": queue}
+
+
+async def get_ready() -> Response:
+    """GET /ready: 200 once the default model is loaded, 503 before (or if it failed)."""
+    transcriber = _transcriber()
+    body: dict[str, t.Any] = {
+        "status": transcriber.readiness,
+        "default_model": transcriber.models.default_model,
+    }
+    if transcriber.load_error:
+        body["error"] = transcriber.load_error
+    status = 200 if transcriber.readiness == "ready" else 503
+    return JSONResponse(body, status_code=status)
+
+
+async def get_metrics() -> Response:
+    """GET /metrics: Prometheus text format."""
+    return Response(_transcriber().metrics.render(), media_type=PROMETHEUS_MEDIA_TYPE)

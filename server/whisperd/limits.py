@@ -8,8 +8,6 @@ never buffered whole.
 
 from __future__ import annotations
 
-import typing as t
-
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,7 +36,7 @@ class BodyLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _send_error(send, payload_too_large(self.max_body_bytes, int(declared)))
+            await send_error(send, payload_too_large(self.max_body_bytes, int(declared)))
             return
         received = 0
         limit = self.max_body_bytes
@@ -55,15 +53,14 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-async def _send_error(send: Send, error: ApiError) -> None:
+async def send_error(send: Send, error: ApiError) -> None:
+    """Answer from a middleware, before the app (and its body reading) is reached."""
     body = error_json(error)
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
     ]
+    headers += [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-__all__: t.Sequence[str] = ("BodyLimitMiddleware", "payload_too_large")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import typing as t
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from whisperd.engine.audio import (
     MIN_DURATION_SECONDS,
@@ -25,9 +26,17 @@ from whisperd.engine.audio import (
     DecodedAudio,
     decode_audio,
 )
-from whisperd.engine.catalog import ModelNotFoundError, ModelUnavailableError
+from whisperd.engine.catalog import (
+    KNOWN_MODELS,
+    OPENAI_MODEL_ALIASES,
+    InstalledModel,
+    ModelNotFoundError,
+    ModelUnavailableError,
+    describe_directory,
+    installed_models,
+)
 from whisperd.engine.models import LoadedModel, ModelManager, RuntimeOptions
-from whisperd.engine.runner import InferenceRunner, QueueFullError
+from whisperd.engine.runner import InferenceRunner, QueueFullError, Ticket
 from whisperd.engine.transcribe import (
     Cancelled,
     DecodeOptions,
@@ -39,12 +48,14 @@ from whisperd.engine.transcribe import (
 )
 from whisperd.errors import ApiError, bad_request, not_found, server_error
 from whisperd.formats import render
+from whisperd.observability import Metrics
 from whisperd.params import AudioRequest
 from whisperd.settings import Settings
 from whisperd.streaming import (
     DONE_FRAME,
     SSE_MEDIA_TYPE,
     DeltaStream,
+    EventStreamResponse,
     done_event,
     error_frame,
     frame,
@@ -52,12 +63,19 @@ from whisperd.streaming import (
 
 logger = logging.getLogger("whisperd.service")
 
+Disconnected = t.Callable[[], t.Awaitable[None]]
+# nginx's code for "the client closed the connection before the answer": never sent, logged.
+CLIENT_CLOSED_REQUEST = 499
+
 SUPPORTED_FORMATS = "['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']"
 
 
 class Transcriber:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
         self.settings = settings
+        self.metrics = metrics or Metrics()
+        self.readiness = "loading"
+        self.load_error: str | None = None
         self.models = ModelManager(
             default_model=settings.model,
             cache_dir=Path(settings.cache_dir).expanduser(),
@@ -72,23 +90,112 @@ class Transcriber:
             idle_ttl=settings.model_idle_ttl or None,
         )
         self.runner = InferenceRunner(workers=settings.workers, max_queue=settings.max_queue)
+        self.metrics.watch_engine(self)
 
-    async def load_default_model(self) -> LoadedModel:
-        return await asyncio.to_thread(self.models.get, self.models.default_model)
+    async def load_default_model(self) -> None:
+        """Load the default model; /ready answers 503 until this is done."""
+        try:
+            await asyncio.to_thread(self.models.get, self.models.default_model)
+        except (ModelNotFoundError, ModelUnavailableError) as exc:
+            self.readiness = "failed"
+            self.load_error = str(exc)
+            logger.error("the default model could not be loaded: %s", exc)
+            return
+        self.readiness = "ready"
 
-    async def handle(self, request: AudioRequest, upload: UploadFile) -> Response:
+    # Read by /metrics at scrape time.
+    def engine_gauges(self) -> dict[str, float]:
+        stats = self.runner.stats()
+        return {
+            "queue_waiting": stats.waiting,
+            "inference_running": stats.running,
+            "inference_workers": stats.workers,
+            "queue_limit": stats.max_queue,
+        }
+
+    def loaded_models(self) -> list[str]:
+        return self.models.loaded_ids()
+
+    def describe_models(self) -> list[dict[str, t.Any]]:
+        """Installed models and the OpenAI names of the default, in OpenAI's shape."""
+        described = [self._describe(model) for model in self._installed()]
+        default = next((m for m in described if m["id"] == self.models.default_model), None)
+        for alias in sorted(OPENAI_MODEL_ALIASES):
+            entry = dict(default or {"id": alias, "object": "model", "created": 0})
+            entry.update({"id": alias, "alias_of": self.models.default_model, "default": False})
+            entry.setdefault("owned_by", "whisperd")
+            described.append(entry)
+        return described
+
+    def describe_model(self, name: str) -> dict[str, t.Any]:
+        for entry in self.describe_models():
+            if entry["id"] == name:
+                return entry
+        raise not_found(
+            f"The model '{name}' does not exist or you do not have access to it.",
+            param="model",
+            code="model_not_found",
+        )
+
+    def _installed(self) -> list[InstalledModel]:
+        installed = installed_models(self.models.cache_dir)
+        ids = {model.id for model in installed}
+        for model_id in [self.models.default_model, *self.models.loaded_ids()]:
+            if model_id not in ids and model_id not in KNOWN_MODELS:
+                loaded = self.models.peek(model_id)
+                multilingual = loaded.multilingual if loaded else True
+                installed.append(describe_directory(Path(model_id), multilingual))
+                ids.add(model_id)
+        return installed
+
+    def _describe(self, model: InstalledModel) -> dict[str, t.Any]:
+        loaded = self.models.peek(model.id)
+        return {
+            "id": model.id,
+            "object": "model",
+            "created": model.installed_at,
+            "owned_by": "whisperd",
+            "alias_of": None,
+            "default": model.id == self.models.default_model,
+            "loaded": loaded is not None,
+            "multilingual": loaded.multilingual if loaded else model.multilingual,
+            "languages": loaded.supported_languages if loaded else model.languages,
+            "size_bytes": model.size_bytes,
+        }
+
+    async def handle(
+        self, request: AudioRequest, upload: UploadFile, disconnected: Disconnected
+    ) -> Response:
+        """Answer ``request``; ``disconnected`` completes if the client goes away, which
+        stops the work (queued, or between two segments of inference)."""
         model = await self._model(request.model)
         options = self._decode_options(request, model)
-        audio = await self._decode(upload)
-        if request.stream:
-            self._check_capacity()
-            return StreamingResponse(
-                self._events(model, audio, options, request), media_type=SSE_MEDIA_TYPE
-            )
         try:
-            transcript = await self.runner.run(
-                lambda cancel: transcribe(model, audio.samples, options, cancel)
-            )
+            ticket = self.runner.ticket()  # the queue position is taken on arrival
+        except QueueFullError as exc:
+            raise self._busy() from exc
+        try:
+            audio = await self._decode(upload)
+        except BaseException:
+            ticket.close()
+            raise
+        if request.stream:
+            events = self._events(model, audio, options, request, ticket)
+            return EventStreamResponse(events, media_type=SSE_MEDIA_TYPE, on_close=ticket.close)
+        inference = asyncio.ensure_future(
+            self.runner.run(self._timed(model, audio, options), ticket)
+        )
+        watcher = asyncio.ensure_future(disconnected())
+        try:
+            await asyncio.wait({inference, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watcher.cancel()
+        if not inference.done():
+            inference.cancel()
+            logger.info("client disconnected; its transcription was cancelled")
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
+        try:
+            transcript = inference.result()
         except QueueFullError as exc:
             raise self._busy() from exc
         body, media_type = render(
@@ -99,6 +206,18 @@ class Transcriber:
             words=request.word_timestamps,
         )
         return Response(body, media_type=media_type)
+
+    def _timed(
+        self, model: LoadedModel, audio: DecodedAudio, options: DecodeOptions
+    ) -> t.Callable[[threading.Event], Transcript]:
+        def work(cancel: threading.Event) -> Transcript:
+            started = time.monotonic()
+            transcript = transcribe(model, audio.samples, options, cancel)
+            elapsed = time.monotonic() - started
+            self.metrics.record_inference(options.task, model.id, audio.duration, elapsed)
+            return transcript
+
+        return work
 
     async def _model(self, requested: str) -> LoadedModel:
         try:
@@ -184,18 +303,17 @@ class Transcriber:
             code="audio_too_short",
         )
 
-    def _check_capacity(self) -> None:
-        if self.runner.waiting >= self.runner.max_queue and self.runner.slots.locked():
-            raise self._busy()
-
     def _busy(self) -> ApiError:
+        """OpenAI's rate-limit answer: 429, type ``requests``, and when to retry."""
+        stats = self.runner.stats()
+        retry_after = self.runner.retry_after_seconds()
         return ApiError(
             429,
-            f"The server is busy: {self.runner.waiting} requests are waiting for "
-            f"{self.runner.workers} worker(s). Retry shortly.",
-            type="rate_limit_error",
+            f"The server is busy: {stats.running} request(s) running and {stats.waiting} "
+            f"waiting (queue limit {stats.max_queue}). Please try again in {retry_after}s.",
+            type="requests",
             code="rate_limit_exceeded",
-            headers={"Retry-After": "1"},
+            headers={"Retry-After": str(retry_after)},
         )
 
     async def _events(
@@ -204,18 +322,22 @@ class Transcriber:
         audio: DecodedAudio,
         options: DecodeOptions,
         request: AudioRequest,
+        ticket: Ticket,
     ) -> t.AsyncIterator[bytes]:
         def work(cancel: threading.Event, emit: t.Callable[[object], None]) -> None:
+            started = time.monotonic()
             run = start_transcription(model, audio.samples, options, cancel)
             emit(run.info)
             for segment in run.segments:
                 emit(segment)
+            elapsed = time.monotonic() - started
+            self.metrics.record_inference(options.task, model.id, audio.duration, elapsed)
 
         deltas = DeltaStream(include_logprobs=request.include_logprobs)
         info: TranscriptInfo | None = None
         segments: list[Segment] = []
         try:
-            async for item in self.runner.stream(work):
+            async for item in self.runner.stream(work, ticket):
                 if isinstance(item, TranscriptInfo):
                     info = item
                     continue

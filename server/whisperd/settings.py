@@ -54,7 +54,21 @@ class Settings:
     model_idle_ttl: float = setting(
         0.0, "Unload a non-default model idle this many seconds; 0 never."
     )
+    api_key: str = setting(
+        "", "API keys clients must send as Bearer tokens (comma-separated); empty: open."
+    )
+    api_keys_file: str = setting("", "A file of API keys, one per line (# starts a comment).")
+    shutdown_timeout: float = setting(
+        30.0, "On SIGTERM, seconds to let running requests finish before cancelling them."
+    )
     log_level: str = setting("info", "Log level.", choices=("debug", "info", "warning", "error"))
+    log_format: str = setting(
+        "json", "Log lines as JSON objects or plain text.", choices=("json", "text")
+    )
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.host in ("127.0.0.1", "::1", "localhost") or self.host.startswith("127.")
 
     @property
     def effective_cpu_threads(self) -> int:
@@ -150,6 +164,8 @@ def _check(settings: Settings) -> None:
         raise ValueError("workers must be at least 1")
     if settings.max_upload_bytes < 1:
         raise ValueError("max_upload_bytes must be positive")
+    if settings.api_keys_file and not Path(settings.api_keys_file).is_file():
+        raise ValueError(f"api_keys_file: {settings.api_keys_file} is not a file")
 
 
 def markdown_table() -> str:

@@ -10,10 +10,15 @@ non-streamed transcript. An error after the stream has begun is a data object wi
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import re
 import typing as t
 from dataclasses import dataclass, field
+
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from whisperd.engine.logprobs import TokenLogprob
 from whisperd.engine.transcribe import Segment, Transcript
@@ -112,3 +117,45 @@ def done_event(transcript: Transcript, *, include_logprobs: bool) -> dict[str, t
         event["logprobs"] = logprobs_body(transcript.logprobs)
     event["usage"] = usage_tokens(transcript)
     return event
+
+
+class EventStreamResponse(StreamingResponse):
+    """A streaming response that stops its stream the moment the client disconnects.
+
+    Starlette only notices a disconnect on the next write when the server speaks ASGI 2.4,
+    and a transcription may write nothing for seconds (queued, or decoding a window). This
+    listens for ``http.disconnect`` the whole time and cancels the stream, which cancels the
+    inference behind it.
+    """
+
+    def __init__(
+        self,
+        content: t.AsyncIterable[bytes],
+        *,
+        media_type: str,
+        on_close: t.Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(content, media_type=media_type)
+        self._on_close = on_close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._serve(receive, send)
+        finally:
+            if self._on_close is not None:
+                self._on_close()  # even when the stream never started
+
+    async def _serve(self, receive: Receive, send: Send) -> None:
+        streaming = asyncio.ensure_future(self.stream_response(send))
+        listening = asyncio.ensure_future(self.listen_for_disconnect(receive))
+        try:
+            await asyncio.wait({streaming, listening}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (streaming, listening):
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, OSError):
+                        await task
+        if streaming.done() and not streaming.cancelled():
+            with contextlib.suppress(OSError):  # the client left as the last bytes went out
+                streaming.result()

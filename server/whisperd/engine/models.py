@@ -141,6 +141,11 @@ class ModelManager:
                 self._evict_over_limit()
             return loaded
 
+    def peek(self, model_id: str) -> LoadedModel | None:
+        """The model if it is loaded, without loading it or touching its LRU position."""
+        with self._lock:
+            return self._loaded.get(model_id)
+
     def loaded_ids(self) -> list[str]:
         with self._lock:
             return list(self._loaded)

@@ -5,15 +5,19 @@ the engine's workers; the event loop only waits. Requests beyond the running one
 FIFO queue of bounded length; a request that finds the queue full is refused at once
 (:class:`QueueFullError`, answered 429). A slot is released when its thread finishes, not
 when its client goes away, so cancelled work never lets more threads run than the cores
-were sized for.
+were sized for; cancelling sets the job's flag so the thread stops at its next check.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
+import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -25,55 +29,127 @@ class QueueFullError(Exception):
     """Every worker is busy and the waiting queue is full."""
 
 
+@dataclass(frozen=True)
+class RunnerStats:
+    workers: int
+    running: int
+    waiting: int
+    max_queue: int
+    completed: int
+
+
+class Ticket:
+    """A place in the queue, taken when a request arrives. Work starts in ticket order:
+    a request still preparing (decoding its audio) keeps its place."""
+
+    def __init__(self, runner: InferenceRunner) -> None:
+        self._runner = runner
+        self.ready = False  # prepared, waiting only for a worker
+        self.granted = asyncio.Event()
+        self.started = False
+        self.closed = False
+
+    def close(self) -> None:
+        """Give the place (or an unused worker) back; safe to call more than once."""
+        if self.closed:
+            return
+        self.closed = True
+        self._runner._forget(self)
+
+
 class InferenceRunner:
     def __init__(self, workers: int = 1, max_queue: int = 16) -> None:
         self.workers = max(1, workers)
         self.max_queue = max(0, max_queue)
         self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="whisperd-infer")
-        self._slots: asyncio.Semaphore | None = None
-        self.waiting = 0
+        self._queue: deque[Ticket] = deque()
+        self._free = self.workers
+        self._active: set[threading.Event] = set()
         self.running = 0
+        self.completed = 0
+        self._mean_job_seconds = 2.0
 
     @property
-    def slots(self) -> asyncio.Semaphore:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.workers)
-        return self._slots
+    def waiting(self) -> int:
+        return len(self._queue)
 
-    def reserve(self) -> None:
+    def stats(self) -> RunnerStats:
+        return RunnerStats(self.workers, self.running, self.waiting, self.max_queue, self.completed)
+
+    def is_full(self) -> bool:
+        """Whether a new request would have to wait behind ``max_queue`` others (queued
+        requests take the free workers first)."""
+        return len(self._queue) - self._free >= self.max_queue
+
+    def retry_after_seconds(self) -> int:
+        """A guess at when a slot frees up: the queue ahead times the mean job length."""
+        ahead = (self.waiting + self.running) / self.workers
+        return max(1, min(60, math.ceil(ahead * self._mean_job_seconds)))
+
+    def ticket(self) -> Ticket:
         """Take a place in the queue now, or raise :class:`QueueFullError`."""
-        if self.waiting >= self.max_queue and self.slots.locked():
+        if self.is_full():
             raise QueueFullError()
-        self.waiting += 1
+        ticket = Ticket(self)
+        self._queue.append(ticket)
+        return ticket
 
-    async def _acquire_reserved(self) -> None:
+    async def _admit(self, ticket: Ticket) -> None:
+        """Wait for a worker, in ticket order."""
+        ticket.ready = True
+        self._dispatch()
         try:
-            await self.slots.acquire()
-        finally:
-            self.waiting -= 1
+            await ticket.granted.wait()
+        except BaseException:
+            ticket.close()
+            raise
+        ticket.started = True
         self.running += 1
 
-    def _release(self) -> None:
-        self.running -= 1
-        self.slots.release()
+    def _dispatch(self) -> None:
+        while self._free > 0 and self._queue and self._queue[0].ready:
+            self._free -= 1
+            self._queue.popleft().granted.set()
 
-    async def run(self, work: Callable[[threading.Event], T], *, reserved: bool = False) -> T:
+    def _forget(self, ticket: Ticket) -> None:
+        if ticket in self._queue:
+            self._queue.remove(ticket)
+        elif ticket.granted.is_set() and not ticket.started:
+            self._free += 1  # granted a worker it will never use
+        self._dispatch()
+
+    def _start(self, cancel: threading.Event) -> Callable[[object], None]:
+        """Track a started job; the returned callback releases its slot when its thread ends."""
+        self._active.add(cancel)
+        started = time.monotonic()
+
+        def finished(_: object) -> None:
+            self._active.discard(cancel)
+            self.running -= 1
+            self.completed += 1
+            elapsed = time.monotonic() - started
+            self._mean_job_seconds = 0.8 * self._mean_job_seconds + 0.2 * elapsed
+            self._free += 1
+            self._dispatch()
+
+        return finished
+
+    async def run(self, work: Callable[[threading.Event], T], ticket: Ticket | None = None) -> T:
         """Run ``work(cancel)`` in a worker thread and return its result.
 
-        If the awaiting task is cancelled, ``cancel`` is set so the work stops at its next
-        check; its slot is freed when the thread returns.
+        If the awaiting task is cancelled (its client went away), ``cancel`` is set so the
+        work stops at its next check; a job still queued just leaves the queue.
         """
-        if not reserved:
-            self.reserve()
-        await self._acquire_reserved()
+        await self._admit(ticket or self.ticket())
         cancel = threading.Event()
         loop = asyncio.get_running_loop()
+        finished = self._start(cancel)
         try:
             future = loop.run_in_executor(self._executor, work, cancel)
         except BaseException:
-            self._release()
+            finished(None)
             raise
-        future.add_done_callback(lambda _: self._release())
+        future.add_done_callback(finished)
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
@@ -83,15 +159,13 @@ class InferenceRunner:
     async def stream(
         self,
         work: Callable[[threading.Event, Callable[[T], None]], None],
-        *,
-        reserved: bool = False,
+        ticket: Ticket | None = None,
     ) -> AsyncIterator[T]:
         """Run ``work(cancel, emit)`` in a worker thread, yielding what it emits as it does.
 
-        Closing the iterator early (the client went away) sets ``cancel``.
+        Closing or cancelling the iterator early (the client went away) sets ``cancel``.
         """
-        if not reserved:
-            self.reserve()
+        await self._admit(ticket or self.ticket())
         queue: asyncio.Queue[object] = asyncio.Queue()
         loop = asyncio.get_running_loop()
         cancel = threading.Event()
@@ -107,13 +181,13 @@ class InferenceRunner:
             else:
                 loop.call_soon_threadsafe(queue.put_nowait, _END)
 
-        await self._acquire_reserved()
+        finished = self._start(cancel)
         try:
             future = loop.run_in_executor(self._executor, body, cancel)
         except BaseException:
-            self._release()
+            finished(None)
             raise
-        future.add_done_callback(lambda _: self._release())
+        future.add_done_callback(finished)
         try:
             while True:
                 item = await queue.get()
@@ -125,7 +199,15 @@ class InferenceRunner:
         finally:
             cancel.set()
 
-    def shutdown(self, wait: bool = False) -> None:
+    def cancel_all(self) -> int:
+        """Ask every running job to stop (server shutdown); returns how many were asked."""
+        active = list(self._active)
+        for cancel in active:
+            cancel.set()
+        return len(active)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.cancel_all()
         self._executor.shutdown(wait=wait, cancel_futures=True)
 
 

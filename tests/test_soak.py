@@ -1,0 +1,112 @@
+"""Soak: 8 concurrent clients against one server for a bounded time (WHISPERD_SOAK_SECONDS,
+default 120). Every response must succeed and match its own audio (no lost or mixed-up
+answers), and the server's memory must stay flat."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import time
+import typing as t
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.audio_factory import GeneratedAudio, make_speech
+from tests.conftest import ServerProcess, start_server
+from tests.wer import word_error_rate
+
+SOAK_SECONDS = float(os.environ.get("WHISPERD_SOAK_SECONDS", "120"))
+CLIENTS = 8
+SENTENCES = [
+    "The quick brown fox jumps over the lazy dog.",
+    "Please call Stella and ask her to bring these things from the store.",
+    "A rainbow is a division of white light into many beautiful colors.",
+    "The birch canoe slid on the smooth planks.",
+    "Glue the sheet to the dark blue background.",
+    "It is easy to tell the depth of a well.",
+    "These days a chicken leg is a rare dish.",
+    "Rice is often served in round bowls.",
+]
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+@pytest.fixture(scope="module")
+def voices(generated_dir: Path) -> list[GeneratedAudio]:
+    return [
+        make_speech(generated_dir, f"soak{i}", "en-us", text) for i, text in enumerate(SENTENCES)
+    ]
+
+
+@pytest.fixture(scope="module")
+def soak_server(
+    tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path
+) -> t.Iterator[ServerProcess]:
+    server = start_server(tmp_path_factory, model_cache_dir, "--model", "tiny.en")
+    yield server
+    server.stop()
+
+
+def transcribe(base_url: str, audio: GeneratedAudio, stream: bool) -> str:
+    data = {"model": "whisper-1", "stream": "true" if stream else "false"}
+    with open(audio.path, "rb") as handle:
+        response = httpx.post(
+            f"{base_url}/v1/audio/transcriptions", data=data, files={"file": handle}, timeout=300
+        )
+    response.raise_for_status()
+    if not stream:
+        return str(response.json()["text"])
+    events = [line[6:] for line in response.text.split("\n\n") if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    done = json.loads(events[-2])
+    assert done["type"] == "transcript.text.done"
+    return str(done["text"])
+
+
+def test_soak_eight_clients(soak_server: ServerProcess, voices: list[GeneratedAudio]) -> None:
+    base_url = soak_server.base_url
+    # Warm up (the model, the allocator's pools, every code path) and record what each voice
+    # transcribes to on its own: under load every answer must match its own voice's.
+    references = [transcribe(base_url, voice, stream=False) for voice in voices]
+    for voice in voices:
+        transcribe(base_url, voice, stream=True)
+    rss_start = rss_bytes(soak_server.process.pid)
+    deadline = time.monotonic() + SOAK_SECONDS
+    failures: list[str] = []
+
+    def client(index: int) -> int:
+        own = voices[index]
+        count = 0
+        while time.monotonic() < deadline:
+            try:
+                text = transcribe(base_url, own, stream=count % 2 == 1)
+            except Exception as exc:  # a failed request is a soak failure, recorded
+                failures.append(f"client {index}: {exc!r}")
+                continue
+            rates = [word_error_rate(reference, text) for reference in references]
+            if rates[index] > 0.25 or rates[index] != min(rates):
+                failures.append(f"client {index} got someone else's text or garbage: {text!r}")
+            count += 1
+        return count
+
+    with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+        counts = list(pool.map(client, range(CLIENTS)))
+    rss_end = rss_bytes(soak_server.process.pid)
+    growth = (rss_end - rss_start) / rss_start
+    print(
+        f"soak: {sum(counts)} requests in {SOAK_SECONDS:.0f} s by {CLIENTS} clients {counts}, "
+        f"{len(failures)} failures, RSS {rss_start / 2**20:.0f} -> {rss_end / 2**20:.0f} MiB "
+        f"({growth:+.1%})"
+    )
+    assert not failures, failures[:5]
+    assert all(count > 0 for count in counts)
+    assert growth < 0.05
