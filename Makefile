@@ -69,13 +69,13 @@ test-server: install system-deps
 	@$(call run_pytest,tests)
 
 lint: install
-	$(BIN)/ruff check server tests
-	$(BIN)/ruff format --check server tests
+	$(BIN)/ruff check server tests scripts
+	$(BIN)/ruff format --check server tests scripts
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff format server tests
-	$(BIN)/ruff check --fix server tests
+	$(BIN)/ruff format server tests scripts
+	$(BIN)/ruff check --fix server tests scripts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,7 @@ from whisperd.engine.packs import MARKER_FILE, ModelPack, PackError, assembled_d
 from whisperd.engine.transcribe import Cancelled, DecodeOptions, start_transcription, transcribe
 
 from tests.audio_factory import GeneratedAudio, read_wav
+from tests.wer import word_error_rate
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +72,30 @@ def test_logprobs_cover_every_text_token(
         text_tokens = [t for t in segment.tokens if t < transcript.info.eot_token]
         assert len(segment.logprobs) == len(text_tokens)
         assert b"".join(bytes(item.bytes) for item in segment.logprobs).decode() == segment.text
+
+
+def test_long_audio_decodes_in_batches_with_the_same_words(
+    manager: ModelManager, long_speech: np.ndarray
+) -> None:
+    model = manager.get("base")
+    sequential = transcribe(model, long_speech, DecodeOptions(language="en"))
+    batched = transcribe(
+        model, long_speech, DecodeOptions(language="en", batch_size=4, word_timestamps=True)
+    )
+    assert word_error_rate(sequential.text, batched.text) < 0.1
+    starts = [segment.start for segment in batched.segments]
+    assert starts == sorted(starts) and batched.segments[-1].end > 60.0
+    assert max(segment.end - segment.start for segment in batched.segments) <= 30.5
+    first = batched.segments[0]
+    assert first.words and all(word.start <= word.end for word in first.words)
+
+
+def test_short_audio_streams_and_logprobs_never_batch() -> None:
+    batching = DecodeOptions(batch_size=8, batch_min_seconds=60.0)
+    assert batching.batches(60.0) and not batching.batches(59.9)
+    assert not DecodeOptions(batch_size=8).batches(29.0)  # one window: nothing to batch
+    assert not DecodeOptions(batch_size=8, token_logprobs=True).batches(600.0)
+    assert not DecodeOptions(batch_size=1).batches(600.0)
 
 
 def test_the_same_model_loads_once_under_concurrency(manager: ModelManager) -> None:

@@ -59,7 +59,7 @@ def test_cpu_threads_default_divides_cores_among_workers() -> None:
 
 def test_readme_configuration_table_is_current() -> None:
     readme = (REPO / "README.md").read_text()
-    assert markdown_table() in readme, "regenerate it with `whisperd settings --markdown`"
+    assert markdown_table() in readme, "run .venv/bin/python scripts/update-readme-settings.py"
 
 
 def test_the_spec_is_valid_openapi() -> None:

@@ -267,6 +267,9 @@ class Transcriber:
             vad=request.vad,
             hotwords=request.hotwords,
             condition_on_previous_text=request.condition_on_previous_text,
+            # A stream must show text as each window is decoded, which batching would delay.
+            batch_size=0 if request.stream else self.settings.batch_size,
+            batch_min_seconds=self.settings.batch_min_seconds,
         )
 
     async def _decode(self, upload: UploadFile) -> DecodedAudio:

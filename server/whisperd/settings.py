@@ -43,6 +43,14 @@ class Settings:
     max_upload_bytes: int = setting(25 * 1024 * 1024, "Largest request body, in bytes (413 above).")
     max_audio_seconds: float = setting(7200.0, "Longest audio accepted, in seconds (400 above).")
     beam_size: int = setting(5, "Default beam width for deterministic decoding.")
+    batch_size: int = setting(
+        0,
+        "Decode long audio this many 30-second VAD chunks at a time (faster-whisper's "
+        "BatchedInferencePipeline); 0 decodes window after window.",
+    )
+    batch_min_seconds: float = setting(
+        120.0, "Audio at least this long is decoded in batches when batch_size is over 1."
+    )
     vad_filter: bool = setting(
         False, "Drop non-speech with Silero VAD unless a request says not to."
     )

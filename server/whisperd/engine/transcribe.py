@@ -9,10 +9,12 @@ which is how a disconnected client stops its inference.
 from __future__ import annotations
 
 import threading
+import typing as t
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+from faster_whisper import BatchedInferencePipeline
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.vad import VadOptions
 
@@ -23,6 +25,7 @@ from whisperd.engine.models import LoadedModel
 TEMPERATURE_LADDER = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 FRAMES_PER_SECOND = 100
 WINDOW_FRAMES = 3000
+WINDOW_SECONDS = 30
 # Punctuation OpenAI leaves out of its word list ("Hello," is the word "Hello").
 _WORD_EDGE_PUNCTUATION = "\"'“”‘’«»¿¡([{)]}.,!?:;。，、！？：；…-"
 
@@ -53,10 +56,23 @@ class DecodeOptions:
     vad: VadSettings | None = None
     hotwords: str | None = None
     condition_on_previous_text: bool = True
+    # Long audio may be decoded in batches of 30-second VAD chunks (BatchedInferencePipeline):
+    # ``batch_size`` chunks at once from ``batch_min_seconds`` of audio on; 0 never batches.
+    batch_size: int = 0
+    batch_min_seconds: float = 0.0
 
     @property
     def temperatures(self) -> tuple[float, ...]:
         return TEMPERATURE_LADDER if self.temperature == 0 else (self.temperature,)
+
+    def batches(self, audio_seconds: float) -> bool:
+        """Whether to decode in batches. Token log probabilities need each window's own
+        encoder output, which only sequential decoding keeps, so they never batch."""
+        return (
+            self.batch_size > 1
+            and not self.token_logprobs
+            and audio_seconds >= max(self.batch_min_seconds, WINDOW_SECONDS)
+        )
 
 
 @dataclass(frozen=True)
@@ -142,27 +158,10 @@ def start_transcription(
         language = "en"
     elif language is None and len(options.candidate_languages) > 0:
         language = _detect_among(model, audio, options.candidate_languages)
-    vad_parameters = None
-    if options.vad is not None:
-        vad_parameters = VadOptions(
-            threshold=options.vad.threshold,
-            min_silence_duration_ms=options.vad.min_silence_duration_ms,
-            speech_pad_ms=options.vad.speech_pad_ms,
-        )
-    raw_segments, info = whisper.transcribe(
-        audio,
-        language=language,
-        task=options.task,
-        beam_size=options.beam_size,
-        temperature=list(options.temperatures),
-        initial_prompt=options.prompt or None,
-        word_timestamps=options.word_timestamps,
-        vad_filter=options.vad is not None,
-        vad_parameters=vad_parameters,
-        hotwords=options.hotwords or None,
-        condition_on_previous_text=options.condition_on_previous_text,
-        log_progress=False,
-    )
+    if options.batches(len(audio) / SAMPLE_RATE):
+        raw_segments, info = _transcribe_batched(model, audio, language, options)
+    else:
+        raw_segments, info = _transcribe_sequential(model, audio, language, options)
     tokenizer = Tokenizer(
         whisper.hf_tokenizer,
         model.multilingual,
@@ -182,6 +181,61 @@ def start_transcription(
     scorer = tokenizer if options.token_logprobs else None
     segments = _segments(model, raw_segments, options, scorer, content_frames, cancel)
     return TranscriptionRun(info=transcript_info, segments=segments)
+
+
+def _vad_options(vad: VadSettings, max_speech_seconds: float | None = None) -> VadOptions:
+    limit = {} if max_speech_seconds is None else {"max_speech_duration_s": max_speech_seconds}
+    return VadOptions(
+        threshold=vad.threshold,
+        min_silence_duration_ms=vad.min_silence_duration_ms,
+        speech_pad_ms=vad.speech_pad_ms,
+        **limit,
+    )
+
+
+def _transcribe_sequential(
+    model: LoadedModel, audio: np.ndarray, language: str | None, options: DecodeOptions
+) -> tuple[Iterator[object], t.Any]:
+    """faster-whisper's own loop: one 30-second window after another, each conditioned on the
+    text before it, with the temperature fallback ladder."""
+    return model.whisper.transcribe(  # type: ignore[no-any-return]
+        audio,
+        language=language,
+        task=options.task,
+        beam_size=options.beam_size,
+        temperature=list(options.temperatures),
+        initial_prompt=options.prompt or None,
+        word_timestamps=options.word_timestamps,
+        vad_filter=options.vad is not None,
+        vad_parameters=_vad_options(options.vad) if options.vad is not None else None,
+        hotwords=options.hotwords or None,
+        condition_on_previous_text=options.condition_on_previous_text,
+        log_progress=False,
+    )
+
+
+def _transcribe_batched(
+    model: LoadedModel, audio: np.ndarray, language: str | None, options: DecodeOptions
+) -> tuple[Iterator[object], t.Any]:
+    """BatchedInferencePipeline: speech found by VAD is cut into chunks of at most 30 s that
+    are decoded ``batch_size`` at a time, each on its own (no previous-text prompt, and only
+    the first temperature). Timestamp tokens are kept so segments stay sentence-sized."""
+    vad = options.vad or VadSettings(min_silence_duration_ms=160)
+    return BatchedInferencePipeline(model.whisper).transcribe(  # type: ignore[no-any-return]
+        audio,
+        language=language,
+        task=options.task,
+        beam_size=options.beam_size,
+        temperature=list(options.temperatures),
+        initial_prompt=options.prompt or None,
+        word_timestamps=options.word_timestamps,
+        vad_filter=True,
+        vad_parameters=_vad_options(vad, max_speech_seconds=WINDOW_SECONDS),
+        hotwords=options.hotwords or None,
+        without_timestamps=False,
+        batch_size=options.batch_size,
+        log_progress=False,
+    )
 
 
 def transcribe(
