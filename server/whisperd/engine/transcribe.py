@@ -193,6 +193,20 @@ def _vad_options(vad: VadSettings, max_speech_seconds: float | None = None) -> V
     )
 
 
+def _shared_arguments(language: str | None, options: DecodeOptions) -> dict[str, t.Any]:
+    """The arguments both of faster-whisper's decoding loops take alike."""
+    return {
+        "language": language,
+        "task": options.task,
+        "beam_size": options.beam_size,
+        "temperature": list(options.temperatures),
+        "initial_prompt": options.prompt or None,
+        "word_timestamps": options.word_timestamps,
+        "hotwords": options.hotwords or None,
+        "log_progress": False,
+    }
+
+
 def _transcribe_sequential(
     model: LoadedModel, audio: np.ndarray, language: str | None, options: DecodeOptions
 ) -> tuple[Iterator[object], t.Any]:
@@ -200,17 +214,10 @@ def _transcribe_sequential(
     text before it, with the temperature fallback ladder."""
     return model.whisper.transcribe(  # type: ignore[no-any-return]
         audio,
-        language=language,
-        task=options.task,
-        beam_size=options.beam_size,
-        temperature=list(options.temperatures),
-        initial_prompt=options.prompt or None,
-        word_timestamps=options.word_timestamps,
+        **_shared_arguments(language, options),
         vad_filter=options.vad is not None,
         vad_parameters=_vad_options(options.vad) if options.vad is not None else None,
-        hotwords=options.hotwords or None,
         condition_on_previous_text=options.condition_on_previous_text,
-        log_progress=False,
     )
 
 
@@ -223,18 +230,11 @@ def _transcribe_batched(
     vad = options.vad or VadSettings(min_silence_duration_ms=160)
     return BatchedInferencePipeline(model.whisper).transcribe(  # type: ignore[no-any-return]
         audio,
-        language=language,
-        task=options.task,
-        beam_size=options.beam_size,
-        temperature=list(options.temperatures),
-        initial_prompt=options.prompt or None,
-        word_timestamps=options.word_timestamps,
+        **_shared_arguments(language, options),
         vad_filter=True,
         vad_parameters=_vad_options(vad, max_speech_seconds=WINDOW_SECONDS),
-        hotwords=options.hotwords or None,
         without_timestamps=False,
         batch_size=options.batch_size,
-        log_progress=False,
     )
 
 
