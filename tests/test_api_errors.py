@@ -108,6 +108,11 @@ def test_form_urlencoded_body_is_415(client: httpx.Client) -> None:
     assert_error(client.post(URL, data={"model": "whisper-1"}), 415)
 
 
+def test_post_without_a_body_or_content_type_is_415(client: httpx.Client) -> None:
+    error = assert_error(client.post(URL), 415)
+    assert "'none'" in error["message"]
+
+
 def test_multipart_without_boundary_is_400(client: httpx.Client) -> None:
     response = client.post(URL, content=b"xx", headers={"content-type": "multipart/form-data"})
     assert_error(response, 400)

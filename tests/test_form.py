@@ -93,6 +93,15 @@ def test_empty_optional_field_counts_as_absent() -> None:
     assert "language" not in parse({"model": ["m"], "language": [""]})
 
 
+def test_null_for_a_nullable_field_counts_as_absent() -> None:
+    values = parse({"model": ["m"], "chunking_strategy": ["null"], "stream": ["null"]})
+    assert "chunking_strategy" not in values and "stream" not in values
+
+
+def test_null_for_a_plain_string_field_is_the_text_null() -> None:
+    assert parse({"model": ["m"], "prompt": ["null"]})["prompt"] == "null"
+
+
 def test_missing_model_names_the_param() -> None:
     error = error_of({})
     assert (error.status, error.param, error.code) == (400, "model", "missing_required_parameter")

@@ -119,6 +119,15 @@ def test_retrieve_unknown_model_is_404_model_not_found(client: httpx.Client) -> 
     assert response.json()["error"]["code"] == "model_not_found"
 
 
+def test_retrieve_a_very_long_model_name_is_404_not_a_validation_dump(
+    client: httpx.Client,
+) -> None:
+    response = client.get("/v1/models/" + "a" * 1000)
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "model_not_found" and len(error["message"]) < 400
+
+
 def test_models_list_with_the_openai_sdk(openai_client: object) -> None:
     models = [model.id for model in openai_client.models.list()]  # type: ignore[attr-defined]
     assert "base" in models and "whisper-1" in models

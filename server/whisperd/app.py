@@ -24,7 +24,13 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
 from whisperd.auth import ApiKeyMiddleware, load_keys
-from whisperd.errors import INVALID_REQUEST, ApiError, error_json, server_error
+from whisperd.errors import (
+    INVALID_REQUEST,
+    ApiError,
+    error_json,
+    server_error,
+    unsupported_media_type,
+)
 from whisperd.form import MultipartValidator
 from whisperd.limits import BodyLimitMiddleware
 from whisperd.observability import Metrics, ObservabilityMiddleware, RouteNamer
@@ -75,13 +81,10 @@ def handle_problem(request: ConnexionRequest, exc: Exception) -> ConnexionRespon
     elif status == 405:
         message = f"Method {method} is not allowed for {path}."
     elif status == 415:
-        content_type = request.headers.get("content-type", "none")
-        message = (
-            f"Invalid Content-Type '{content_type}': this endpoint takes multipart/form-data "
-            "(a file upload)."
-        )
+        return _response(unsupported_media_type(request.headers.get("content-type")))
     else:
-        message = detail or "The request could not be processed."
+        # Connexion's parameter errors are a jsonschema dump; its first line says it all.
+        message = detail.split("\n", 1)[0] or "The request could not be processed."
     if status >= 500:
         logger.error("internal error answering %s %s: %s", method, path, detail)
         return _response(server_error("The server had an error while processing your request."))

@@ -66,6 +66,16 @@ def bad_request(message: str, param: str | None = None, code: str | None = None)
     return ApiError(400, message, INVALID_REQUEST, param, code, usage=dict(AUDIO_ERROR_USAGE))
 
 
+def unsupported_media_type(content_type: str | None) -> ApiError:
+    """The body is not a multipart form at all (a JSON body, or none)."""
+    return ApiError(
+        415,
+        f"Invalid Content-Type '{content_type or 'none'}': this endpoint takes "
+        "multipart/form-data (a file upload).",
+        INVALID_REQUEST,
+    )
+
+
 def not_found(message: str, param: str | None = None, code: str | None = None) -> ApiError:
     return ApiError(404, message, INVALID_REQUEST, param, code)
 

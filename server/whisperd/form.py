@@ -27,7 +27,7 @@ from starlette.datastructures import Headers, MutableHeaders, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Receive, Scope
 
-from whisperd.errors import ApiError, bad_request
+from whisperd.errors import ApiError, bad_request, unsupported_media_type
 
 SCOPE_KEY = "whisperd.form"
 # After validation the body is consumed; the media type tells Connexion there is no form
@@ -68,6 +68,9 @@ class _InMemoryMultiPartParser(MultiPartParser):
 class MultipartValidator(MultiPartFormDataValidator):  # type: ignore[misc]
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         headers = Headers(scope=scope)
+        content_type = headers.get("content-type")
+        if content_type is None or not content_type.lower().startswith("multipart/"):
+            raise unsupported_media_type(content_type)  # Connexion lets a bodiless POST in
         stream = _body_stream(receive)
         try:
             parser = _InMemoryMultiPartParser(
@@ -152,7 +155,10 @@ def normalise_fields(
         present = [value for value in raw_values if value != ""]
         if not present:
             continue  # an empty field counts as not sent
-        values[name] = _coerce(prop, present)
+        value = _coerce(prop, present)
+        if value is None:
+            continue  # so does `null` for a nullable one
+        values[name] = value
     for name, members in objects.items():
         values[name] = {
             key: _coerce_scalar(properties[name], key, raw) for key, raw in members.items()
@@ -189,14 +195,14 @@ def _coerce_scalar(prop: dict[str, t.Any], key: str, raw: str) -> t.Any:
 def _coerce_text(prop: dict[str, t.Any], value: str) -> t.Any:
     kind = prop.get("type")
     text = value.strip()
+    if text == "null" and prop.get("nullable"):
+        return None
     if kind == "boolean":
         lowered = text.lower()
         if lowered in ("true", "1"):
             return True
         if lowered in ("false", "0"):
             return False
-        if lowered == "null" and prop.get("nullable"):
-            return None
         return value
     if kind == "integer":
         return int(text) if re.fullmatch(r"[+-]?\d+", text) else value

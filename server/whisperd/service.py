@@ -131,8 +131,9 @@ class Transcriber:
         for entry in self.describe_models():
             if entry["id"] == name:
                 return entry
+        shown = name if len(name) <= 256 else name[:256] + "…"
         raise not_found(
-            f"The model '{name}' does not exist or you do not have access to it.",
+            f"The model '{shown}' does not exist or you do not have access to it.",
             param="model",
             code="model_not_found",
         )
