@@ -7,8 +7,10 @@ from whisperd.engine.transcribe import Segment, Transcript, TranscriptInfo
 from whisperd.streaming import DeltaStream, done_event, frame
 
 
-def seg(text: str, logprobs: tuple[TokenLogprob, ...] = ()) -> Segment:
-    return Segment(0, 0, 0.0, 1.0, text, (1, 2), 0.0, -0.1, 1.0, 0.0, (), logprobs)
+def seg(
+    text: str, logprobs: tuple[TokenLogprob, ...] = (), token_bytes: tuple[bytes, ...] = ()
+) -> Segment:
+    return Segment(0, 0, 0.0, 1.0, text, (1, 2), 0.0, -0.1, 1.0, 0.0, (), logprobs, token_bytes)
 
 
 def deltas_of(texts: list[str], include_logprobs: bool = False) -> list[dict[str, object]]:
@@ -33,6 +35,19 @@ def test_text_without_spaces_streams_whole() -> None:
     assert "".join(str(e["delta"]) for e in events) == "客観的実在の判断的知識が成立するのである。"
 
 
+def test_deltas_are_tokens_as_openai_sends_them() -> None:
+    pieces = (b" Hello", b" world", b",", b" this", b" is", b" a", b" test", b".")
+    stream = DeltaStream()
+    events = stream.events(seg(" Hello world, this is a test.", token_bytes=pieces))
+    deltas = [e["delta"] for e in events]
+    assert deltas == ["Hello", " world", ",", " this", " is", " a", " test", "."]
+
+
+def test_tokens_that_do_not_rebuild_the_text_fall_back_to_words() -> None:
+    events = DeltaStream().events(seg(" Hello world.", token_bytes=(b" Hallo",)))
+    assert [e["delta"] for e in events] == ["Hello", " world."]
+
+
 def test_logprob_deltas_follow_tokens_and_keep_split_characters_together() -> None:
     ko = "그".encode()
     tokens = (
@@ -53,13 +68,16 @@ def test_done_event_reports_token_usage() -> None:
     )
     event = done_event(transcript, include_logprobs=False)
     assert event["text"] == "Hi."
-    assert event["usage"] == {
+    usage = event["usage"]
+    assert usage == {
         "type": "tokens",
-        "input_tokens": 103,
-        "input_token_details": {"text_tokens": 3, "audio_tokens": 100},
+        "total_tokens": 25,
+        "input_tokens": 23,
+        "input_token_details": {"text_tokens": 3, "audio_tokens": 20},
         "output_tokens": 2,
-        "total_tokens": 105,
     }
+    assert list(usage) == ["type", "total_tokens", "input_tokens", "input_token_details",
+                           "output_tokens"]  # fmt: skip
 
 
 def test_frame_is_one_data_line_and_a_blank_line() -> None:

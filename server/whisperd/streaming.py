@@ -1,8 +1,8 @@
 """Server-sent events for ``stream=true``, framed as OpenAI frames them.
 
 Each event is one ``data: <json>`` line and a blank line; the stream ends with
-``data: [DONE]``. Text goes out as ``transcript.text.delta`` events, a word (or a token,
-with logprobs) at a time, as soon as the segment holding it is decoded; concatenated, the
+``data: [DONE]``. Text goes out as ``transcript.text.delta`` events, a token at a time as
+OpenAI sends them, as soon as the segment holding it is decoded; concatenated, the
 deltas equal the ``text`` of the closing ``transcript.text.done`` event, which equals the
 non-streamed transcript. An error after the stream has begun is a data object with an
 ``error`` key, which the official SDKs raise as ``APIError``.
@@ -27,7 +27,8 @@ from whisperd.formats import dumps, logprobs_body
 
 SSE_MEDIA_TYPE = "text/event-stream; charset=utf-8"
 DONE_FRAME = b"data: [DONE]\n\n"
-AUDIO_TOKENS_PER_SECOND = 50  # Whisper's encoder: 1500 positions per 30 s window
+# OpenAI bills 10 audio tokens a second of audio (1.70 s: 17, 6.46 s: 64 in its recordings).
+AUDIO_TOKENS_PER_SECOND = 10
 _WORD = re.compile(r"\s*\S+|\s+")
 
 
@@ -78,36 +79,44 @@ class DeltaStream:
 
 
 def _pieces(segment: Segment, include_logprobs: bool) -> list[tuple[str, list[TokenLogprob]]]:
-    """The segment's text in delta-sized pieces: tokens (whole characters) with logprobs,
-    words without. Falls back to the whole segment when token bytes do not rebuild it."""
+    """The segment's text in delta-sized pieces: a token at a time (whole characters: the
+    bytes of a character split across tokens wait for the rest), with each token's logprob
+    when asked. Falls back to the whole segment (with logprobs) or to words when the token
+    bytes do not rebuild the text."""
     if include_logprobs and segment.logprobs:
-        pieces: list[tuple[str, list[TokenLogprob]]] = []
-        pending: list[TokenLogprob] = []
-        for item in segment.logprobs:
-            pending.append(item)
-            raw = b"".join(bytes(p.bytes) for p in pending)
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                continue  # a character split across tokens: wait for the rest
-            pieces.append((text, pending))
-            pending = []
-        if not pending and "".join(text for text, _ in pieces) == segment.text:
-            return pieces
+        units = [(bytes(item.bytes), [item]) for item in segment.logprobs]
+    else:
+        units = [(piece, []) for piece in segment.token_bytes]
+    pieces: list[tuple[str, list[TokenLogprob]]] = []
+    pending_bytes = b""
+    pending_logprobs: list[TokenLogprob] = []
+    for raw, logprobs in units:
+        pending_bytes += raw
+        pending_logprobs += logprobs
+        try:
+            text = pending_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        pieces.append((text, pending_logprobs))
+        pending_bytes, pending_logprobs = b"", []
+    if units and not pending_bytes and "".join(text for text, _ in pieces) == segment.text:
+        return pieces
+    if include_logprobs:
         return [(segment.text, list(segment.logprobs))]
     return [(match.group(0), []) for match in _WORD.finditer(segment.text)]
 
 
 def usage_tokens(transcript: Transcript) -> dict[str, t.Any]:
-    audio_tokens = math.ceil(transcript.info.duration * AUDIO_TOKENS_PER_SECOND)
+    """Token usage counted and ordered as OpenAI reports it for streamed transcriptions."""
+    audio_tokens = math.floor(transcript.info.duration * AUDIO_TOKENS_PER_SECOND)
     text_tokens = transcript.info.prompt_tokens
     output_tokens = transcript.output_tokens
     return {
         "type": "tokens",
+        "total_tokens": audio_tokens + text_tokens + output_tokens,
         "input_tokens": audio_tokens + text_tokens,
         "input_token_details": {"text_tokens": text_tokens, "audio_tokens": audio_tokens},
         "output_tokens": output_tokens,
-        "total_tokens": audio_tokens + text_tokens + output_tokens,
     }
 
 

@@ -19,7 +19,7 @@ from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.vad import VadOptions
 
 from whisperd.engine.audio import SAMPLE_RATE
-from whisperd.engine.logprobs import TokenLogprob
+from whisperd.engine.logprobs import TokenLogprob, token_bytes
 from whisperd.engine.models import LoadedModel
 
 TEMPERATURE_LADDER = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -97,6 +97,9 @@ class Segment:
     no_speech_prob: float
     words: tuple[Word, ...] = ()
     logprobs: tuple[TokenLogprob, ...] = ()
+    # The UTF-8 bytes of each text token (one token may hold part of a character), so a
+    # stream can send the text a token at a time, as OpenAI does.
+    token_bytes: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,8 +181,7 @@ def start_transcription(
         eot_token=tokenizer.eot,
     )
     content_frames = round(float(info.duration_after_vad) * FRAMES_PER_SECOND)
-    scorer = tokenizer if options.token_logprobs else None
-    segments = _segments(model, raw_segments, options, scorer, content_frames, cancel)
+    segments = _segments(model, raw_segments, options, tokenizer, content_frames, cancel)
     return TranscriptionRun(info=transcript_info, segments=segments)
 
 
@@ -253,7 +255,7 @@ def _segments(
     model: LoadedModel,
     raw_segments: Iterator[object],
     options: DecodeOptions,
-    tokenizer: Tokenizer | None,
+    tokenizer: Tokenizer,
     content_frames: int,
     cancel: threading.Event | None,
 ) -> Iterator[Segment]:
@@ -263,9 +265,9 @@ def _segments(
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
             tokens = tuple(int(token) for token in raw.tokens)  # type: ignore[attr-defined]
+            text_tokens = [token for token in tokens if token < tokenizer.eot]
             logprobs: tuple[TokenLogprob, ...] = ()
-            if tokenizer is not None:
-                text_tokens = [token for token in tokens if token < tokenizer.eot]
+            if options.token_logprobs:
                 window_frames = min(WINDOW_FRAMES, max(content_frames - raw.seek, 1))  # type: ignore[attr-defined]
                 logprobs = tuple(model.whisper.score_tokens(tokenizer, text_tokens, window_frames))
             yield Segment(
@@ -281,6 +283,7 @@ def _segments(
                 no_speech_prob=float(raw.no_speech_prob),  # type: ignore[attr-defined]
                 words=_words(raw.words or ()),  # type: ignore[attr-defined]
                 logprobs=logprobs,
+                token_bytes=tuple(token_bytes(tokenizer, text_tokens)),
             )
             index += 1
             if cancel is not None and cancel.is_set():
