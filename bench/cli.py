@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import socket
 import sys
@@ -130,17 +131,19 @@ def write_outputs(results: dict[str, t.Any], stem: Path, update_readme: bool) ->
     return {"json": json_path, "markdown": markdown_path, **plots}
 
 
+def _from_readme(path: Path) -> str:
+    return os.path.relpath(path, README.parent)
+
+
 def update_readme_section(results: dict[str, t.Any], stem: Path, plots: dict[str, Path]) -> None:
     text = README.read_text()
     if README_START not in text or README_END not in text:
         raise SystemExit(f"{README} lacks the {README_START} / {README_END} markers")
-    images = "\n\n".join(
-        f"![{name}]({path.relative_to(BENCH_DIR)})" for name, path in plots.items()
-    )
+    images = "\n\n".join(f"![{name}]({_from_readme(path)})" for name, path in plots.items())
     section = "\n\n".join(
         [
             README_START,
-            f"Latest run: [{stem.name}.md]({stem.relative_to(BENCH_DIR)}.md) "
+            f"Latest run: [{stem.name}.md]({_from_readme(stem)}.md) "
             f"({results['mode']} profile, foreign load {results['load']['foreign_cores']:.2f} cores"
             f"{', CONTAMINATED' if results['load']['contaminated'] else ''}).",
             summary_table(results),

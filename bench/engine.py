@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from faster_whisper import BatchedInferencePipeline
 from whisperd.engine.audio import decode_audio
 from whisperd.engine.models import LoadedModel
 from whisperd.engine.transcribe import (
@@ -121,6 +122,21 @@ class Engine:
             self.options, batch_size=0, vad=VadSettings() if vad else None
         )
         return self.timed(samples, options)
+
+    def batched_library_defaults(self, samples: np.ndarray, batch_size: int) -> TimedText:
+        """faster-whisper's ``BatchedInferencePipeline`` with its own defaults (VAD on, no
+        timestamp tokens) and the server's beam size and language rule: the reference the
+        server's batched path can be compared with."""
+        pipeline = BatchedInferencePipeline(self.model.whisper)
+        started = time.monotonic()
+        segments, _ = pipeline.transcribe(
+            samples,
+            language=None if self.model.multilingual else "en",
+            beam_size=self.options.beam_size,
+            batch_size=batch_size,
+        )
+        text = "".join(segment.text for segment in segments).strip()
+        return TimedText(text, time.monotonic() - started)
 
     def batched(self, samples: np.ndarray, batch_size: int) -> TimedText:
         """The server's batched path (``--batch-size``: BatchedInferencePipeline over VAD

@@ -47,6 +47,11 @@ def test_batched_winning_while_the_server_does_not_batch_is_a_miss(
     assert find(results, "batched decoding") is True
 
 
+def test_batched_on_less_than_two_minutes_gets_no_verdict(results: dict[str, t.Any]) -> None:
+    results["models"]["base"]["batched"]["clip"]["duration_s"] = 60.0
+    assert find(results, "batched decoding") is None
+
+
 def test_memory_and_startup_thresholds(results: dict[str, t.Any]) -> None:
     assert find(results, "RSS growth") is True
     assert find(results, "only the models in use") is True
