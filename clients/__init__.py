@@ -1,0 +1,1 @@
+"""Client SDKs generated from spec/openapi.yaml, their helpers and their tests."""

@@ -1,0 +1,83 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .create_transcription_request import CreateTranscriptionRequest
+from .create_transcription_request_chunking_strategy_type_0 import CreateTranscriptionRequestChunkingStrategyType0
+from .create_transcription_response_json import CreateTranscriptionResponseJson
+from .create_transcription_response_verbose_json import CreateTranscriptionResponseVerboseJson
+from .create_transcription_response_verbose_json_task import CreateTranscriptionResponseVerboseJsonTask
+from .create_translation_request import CreateTranslationRequest
+from .create_translation_response_json import CreateTranslationResponseJson
+from .create_translation_response_verbose_json import CreateTranslationResponseVerboseJson
+from .create_translation_response_verbose_json_task import CreateTranslationResponseVerboseJsonTask
+from .error import Error
+from .error_response import ErrorResponse
+from .health import Health
+from .health_status import HealthStatus
+from .model import Model
+from .model_list import ModelList
+from .model_list_object import ModelListObject
+from .model_object import ModelObject
+from .queue_state import QueueState
+from .readiness import Readiness
+from .readiness_status import ReadinessStatus
+from .timestamp_granularity import TimestampGranularity
+from .token_logprob import TokenLogprob
+from .transcript_text_delta_event import TranscriptTextDeltaEvent
+from .transcript_text_delta_event_type import TranscriptTextDeltaEventType
+from .transcript_text_done_event import TranscriptTextDoneEvent
+from .transcript_text_done_event_type import TranscriptTextDoneEventType
+from .transcript_text_usage_duration import TranscriptTextUsageDuration
+from .transcript_text_usage_duration_type import TranscriptTextUsageDurationType
+from .transcript_text_usage_tokens import TranscriptTextUsageTokens
+from .transcript_text_usage_tokens_input_token_details import TranscriptTextUsageTokensInputTokenDetails
+from .transcript_text_usage_tokens_type import TranscriptTextUsageTokensType
+from .transcription_include import TranscriptionInclude
+from .transcription_response_format import TranscriptionResponseFormat
+from .transcription_segment import TranscriptionSegment
+from .transcription_stream_error import TranscriptionStreamError
+from .transcription_word import TranscriptionWord
+from .translation_response_format import TranslationResponseFormat
+from .vad_config import VadConfig
+from .vad_config_type import VadConfigType
+
+__all__ = (
+    "CreateTranscriptionRequest",
+    "CreateTranscriptionRequestChunkingStrategyType0",
+    "CreateTranscriptionResponseJson",
+    "CreateTranscriptionResponseVerboseJson",
+    "CreateTranscriptionResponseVerboseJsonTask",
+    "CreateTranslationRequest",
+    "CreateTranslationResponseJson",
+    "CreateTranslationResponseVerboseJson",
+    "CreateTranslationResponseVerboseJsonTask",
+    "Error",
+    "ErrorResponse",
+    "Health",
+    "HealthStatus",
+    "Model",
+    "ModelList",
+    "ModelListObject",
+    "ModelObject",
+    "QueueState",
+    "Readiness",
+    "ReadinessStatus",
+    "TimestampGranularity",
+    "TokenLogprob",
+    "TranscriptionInclude",
+    "TranscriptionResponseFormat",
+    "TranscriptionSegment",
+    "TranscriptionStreamError",
+    "TranscriptionWord",
+    "TranscriptTextDeltaEvent",
+    "TranscriptTextDeltaEventType",
+    "TranscriptTextDoneEvent",
+    "TranscriptTextDoneEventType",
+    "TranscriptTextUsageDuration",
+    "TranscriptTextUsageDurationType",
+    "TranscriptTextUsageTokens",
+    "TranscriptTextUsageTokensInputTokenDetails",
+    "TranscriptTextUsageTokensType",
+    "TranslationResponseFormat",
+    "VadConfig",
+    "VadConfigType",
+)

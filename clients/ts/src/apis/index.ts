@@ -1,0 +1,5 @@
+/* tslint:disable */
+/* eslint-disable */
+export * from './AudioApi';
+export * from './ModelsApi';
+export * from './OperationsApi';
