@@ -43,9 +43,11 @@ clients-go-deps:
 	@if command -v go >/dev/null; then cd clients/go && go mod download; \
 	else echo "go is not installed: the Go client tests will skip"; fi
 
-clients-lint: install
+clients-lint: install $(CLIENTS_PYTHON_SDK)
 	$(BIN)/ruff check --config clients/ruff.toml $(CLIENTS_PYTHON)
 	$(BIN)/ruff format --check --config clients/ruff.toml $(CLIENTS_PYTHON)
+	cd clients/python && MYPYPATH=. ../../$(BIN)/mypy --strict --python-version 3.11 \
+	  --cache-dir=/dev/null -p whisperd_helpers
 	@if command -v gofmt >/dev/null; then \
 	  unformatted=$$(gofmt -l clients/go/whisperdhelpers); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted"; exit 1; fi; fi

@@ -37,6 +37,7 @@ from whisperd_client.models.create_transcription_request_chunking_strategy_type_
 from whisperd_client.types import File
 
 from clients.tests.conftest import Speech, assert_all_words, assert_translated
+from tests.conftest import shared_path
 from whisperd_helpers import (
     WhisperdError,
     stream_transcription,
@@ -198,3 +199,19 @@ def test_lists_models_and_health(client: Client) -> None:
     assert {"base", "whisper-1"} <= {model.id for model in models.data}
     health = get_health.sync(client=client)
     assert health is not None and health.queue.workers >= 1
+
+
+@pytest.mark.shared
+def test_transcribes_a_recorded_speech(client: Client) -> None:
+    """Real recorded speech from ../shared (skips when absent): JFK's inaugural address."""
+    clip = shared_path("audio/en_read/whisper.cpp__jfk.wav")
+    body = CreateTranscriptionRequest(
+        file=upload(clip),
+        model="whisper-1",
+        response_format=TranscriptionResponseFormat.VERBOSE_JSON,
+        timestamp_granularities=[TimestampGranularity.WORD],
+    )
+    result = create_transcription.sync(client=client, body=body)
+    assert isinstance(result, CreateTranscriptionResponseVerboseJson)
+    assert "ask not what your country can do for you" in result.text.lower()
+    assert result.words and result.words[-1].end <= result.duration + 0.5
