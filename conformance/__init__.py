@@ -1,0 +1,1 @@
+"""The OpenAI conformance suite of whisperd: `make conformance` (see README.md)."""

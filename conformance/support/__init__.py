@@ -1,0 +1,1 @@
+"""Helpers of the conformance suite: no tests here, only what the four checks share."""

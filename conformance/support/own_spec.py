@@ -1,0 +1,167 @@
+"""Check 1 machinery: schemathesis on ``spec/openapi.yaml`` against the live server.
+
+Every generated case is answered and every check's verdict recorded (``after_validate``
+hook) per operation and check, instead of stopping at the first failure, so the table can
+say which check fails for which operation, and a known server bug marks only that one.
+
+Generated uploads are random bytes, which the server must refuse with a clean 400. A third of
+the positive fuzzing cases get a real spoken sentence and ``model=whisper-1`` instead, so the
+200 paths (every response format, streams, timestamps) are exercised and validated too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import typing as t
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+
+from conformance.support.paths import CONFORMANCE, SPEC
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - schemathesis brings tomli on 3.10
+    import tomli as tomllib
+
+AUDIO_OPERATIONS = ("POST /v1/audio/transcriptions", "POST /v1/audio/translations")
+# Checks that apply to a stateless API; any other built-in check that fails is caught by
+# the per-operation "every other check" test.
+LISTED_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "positive_data_acceptance",
+    "negative_data_rejection",
+    "missing_required_header",
+    "unsupported_method",
+    "allow_header_conformance",
+)
+CUSTOM_CHECK = "positive_rejections_are_about_content"
+# 400s a schema-valid request may still get: the bytes are not (long enough) audio, the
+# language code is unknown, or a combination OpenAI also refuses.
+CONTENT_ERROR_CODES = {
+    "file": {None, "audio_too_short", "audio_too_long"},
+    "language": {"invalid_language_format", "unsupported_language"},
+    "languages[]": {"invalid_language_format", "unsupported_language"},
+    "response_format": {"unsupported_value"},  # diarized_json: no diarization model
+    "timestamp_granularities[]": {"unsupported_value"},  # only with verbose_json
+    "include[]": {"unsupported_value"},  # logprobs only with json or a stream
+}
+
+
+def config_values() -> dict[str, t.Any]:
+    """schemathesis.toml, with the seed and example count ``make fuzz`` may override."""
+    data = tomllib.loads((CONFORMANCE / "schemathesis.toml").read_text(encoding="utf-8"))
+    seed = os.environ.get("CONFORMANCE_SEED")
+    if seed == "random":
+        seed = str(random.SystemRandom().randrange(2**31))
+    if seed:
+        data["seed"] = int(seed)
+    examples = os.environ.get("CONFORMANCE_MAX_EXAMPLES")
+    if examples:
+        data["generation"]["max-examples"] = int(examples)
+    return data
+
+
+CONFIG = config_values()
+
+
+@dataclass
+class Verdicts:
+    """What every check said about every response, per operation."""
+
+    ran: Counter[tuple[str, str]] = field(default_factory=Counter)
+    failures: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    statuses: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    operations_run: set[str] = field(default_factory=set)
+
+    def record(self, operation: str, check: str, failure: str | None) -> None:
+        self.ran[(operation, check)] += 1
+        if failure is not None and len(self.failures[(operation, check)]) < 3:
+            self.failures[(operation, check)].append(failure)
+
+    def failure_count(self, operation: str, check: str) -> int:
+        return len(self.failures.get((operation, check), []))
+
+
+VERDICTS = Verdicts()
+REAL_AUDIO: dict[str, bytes] = {}  # "speech": a WAV, set by the test module's fixture
+
+
+def load_schema() -> t.Any:
+    schema = schemathesis.openapi.from_path(SPEC, config=schemathesis.Config.from_dict(CONFIG))
+
+    @schema.hook("flatmap_case")  # type: ignore[untyped-decorator]
+    def real_audio_now_and_then(context: t.Any, case: t.Any) -> t.Any:
+        if not _positive_upload(case):
+            return st.just(case)
+        return st.integers(min_value=0, max_value=2).map(lambda roll: _with_speech(case, roll == 0))
+
+    @schema.hook("after_validate")  # type: ignore[untyped-decorator]
+    def record_verdicts(context: t.Any, case: t.Any, response: t.Any, results: t.Any) -> None:
+        for result in results:
+            failure = None
+            if result.failure is not None:
+                failure = f"{result.failure.title}: {result.failure.message}\n{_repro(case)}"
+            VERDICTS.record(case.operation.label, result.name, failure)
+
+    return schema
+
+
+def _positive_upload(case: t.Any) -> bool:
+    return (
+        case.operation.label in AUDIO_OPERATIONS
+        and case.meta is not None
+        and case.meta.generation.mode == GenerationMode.POSITIVE
+        and isinstance(case.body, dict)
+        and "speech" in REAL_AUDIO
+    )
+
+
+def _with_speech(case: t.Any, swap: bool) -> t.Any:
+    if swap:
+        case.body["file"] = REAL_AUDIO["speech"]
+        case.body["model"] = "whisper-1"
+    return case
+
+
+def _repro(case: t.Any) -> str:
+    body = case.body
+    if isinstance(body, dict):
+        shown = {
+            key: (f"<{len(value)} bytes>" if isinstance(value, bytes) else value)
+            for key, value in body.items()
+        }
+        return f"{case.operation.label} body={json.dumps(shown, default=str)[:600]}"
+    return f"{case.operation.label} body={str(body)[:300]!r} headers={case.headers}"
+
+
+@schemathesis.check
+def positive_rejections_are_about_content(ctx: t.Any, response: t.Any, case: t.Any) -> bool | None:
+    """A schema-valid request to an audio endpoint may be refused (400) only for its content
+    (not audio, unknown language, a combination OpenAI also refuses), never for a field the
+    schema allows: that would mean the server and the spec disagree."""
+    if case.operation.label not in AUDIO_OPERATIONS or case.meta is None:
+        return None
+    if case.meta.generation.mode != GenerationMode.POSITIVE or response.status_code != 400:
+        return None
+    try:
+        error = json.loads(response.content)["error"]
+    except (ValueError, KeyError, TypeError):
+        raise AssertionError("a 400 without OpenAI's error envelope") from None
+    param, code = error.get("param"), error.get("code")
+    if code not in CONTENT_ERROR_CODES.get(str(param), set()):
+        raise AssertionError(
+            f"schema-valid request refused with param={param!r} code={code!r}: "
+            f"{error.get('message')}"
+        )
+    return True
