@@ -106,14 +106,19 @@ def throughput(
 def served_in_order(
     base_url: str, model: str, occupier: Clip, clip: Clip, count: int
 ) -> dict[str, t.Any]:
-    """With one worker busy, ``count`` requests arrive 100 ms apart; with one worker and a
-    FIFO queue they must finish in the order they arrived."""
+    """While a long request occupies the worker, ``count`` short ones arrive 100 ms apart;
+    with one worker and a FIFO queue they must finish in the order they arrived. Records
+    how many really waited (sent before the long one finished), so a pass means something."""
+    sent: dict[int, float] = {}
     finished: dict[int, float] = {}
+    statuses: dict[int, int] = {}
 
     def send(index: int, sent_clip: Clip) -> None:
         with new_client(base_url) as http:
-            post(http, sent_clip, model, {})
+            sent[index] = time.monotonic()
+            response, _ = post(http, sent_clip, model, {})
             finished[index] = time.monotonic()
+            statuses[index] = response.status_code
 
     threads = [threading.Thread(target=send, args=(-1, occupier))]
     threads[0].start()
@@ -126,9 +131,17 @@ def served_in_order(
     for thread in threads:
         thread.join()
     order = sorted(range(count), key=lambda index: finished[index])
-    in_order = order == list(range(count))
-    log(f"[{model}] queued requests served in arrival order: {in_order} {order}")
-    return {"requests": count, "completion_order": order, "in_order": in_order}
+    all_ok = all(status == 200 for status in statuses.values())
+    in_order = all_ok and order == list(range(count))
+    queued = sum(sent[index] < finished[-1] for index in range(count))
+    log(f"[{model}] queued requests served in arrival order: {in_order} {order} ({queued} queued)")
+    return {
+        "requests": count,
+        "completion_order": order,
+        "in_order": in_order,
+        "queued_behind_long_request": queued,
+        "all_answered": all_ok,
+    }
 
 
 REQUEST_MIX: list[dict[str, str | list[str]]] = [

@@ -90,7 +90,8 @@ def _model_targets(
             _row(
                 model,
                 "queued requests served in arrival order",
-                str(fifo["completion_order"]),
+                f"completion order {fifo['completion_order']}, "
+                f"{fifo.get('queued_behind_long_request', '?')} of {fifo['requests']} queued",
                 fifo["in_order"],
             )
         )
