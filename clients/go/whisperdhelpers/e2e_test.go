@@ -150,6 +150,29 @@ func TestTranscribeText(t *testing.T) {
 	requireAllWords(t, text, f.englishWords)
 }
 
+// The generated client sends the VadConfig branch of chunking_strategy as one JSON field,
+// which the server reads. (Its string branch goes out JSON-quoted, `"auto"`, which the server
+// refuses; VadFilter(true) is the same as chunking_strategy=auto.)
+func TestTranscribeWithVadChunking(t *testing.T) {
+	f := setUp(t)
+	vad := whisperd.NewVadConfig("server_vad")
+	vad.SetThreshold(0.4)
+	requests := map[string]whisperd.ApiCreateTranscriptionRequest{
+		"server_vad": f.api.AudioAPI.CreateTranscription(context.Background()).
+			ChunkingStrategy(whisperd.VadConfigAsCreateTranscriptionRequestChunkingStrategy(vad)),
+		"vad_filter": f.api.AudioAPI.CreateTranscription(context.Background()).VadFilter(true),
+	}
+	for name, request := range requests {
+		text, err := whisperdhelpers.Text(request.File(open(t, f.english)).Model("whisper-1").
+			ResponseFormat(whisperd.TRANSCRIPTIONRESPONSEFORMAT_TEXT).Execute())
+		if err != nil {
+			envelope, _ := whisperdhelpers.APIError(err)
+			t.Fatalf("%s: %v %s", name, err, envelope.GetMessage())
+		}
+		requireAllWords(t, text, f.englishWords)
+	}
+}
+
 func TestStreamEventsArriveAndAddUp(t *testing.T) {
 	f := setUp(t)
 	var deltas strings.Builder
