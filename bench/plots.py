@@ -82,7 +82,7 @@ def throughput_plot(results: dict[str, t.Any], path: Path) -> bool:
         right.set_ylabel("audio seconds per wall second")
         right.set_title(f"--workers × --cpu-threads ({matrix['model']})")
         right.grid(alpha=0.3, axis="y")
-        right.legend(fontsize=8)
+        right.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     figure.suptitle(_subtitle(results), fontsize=9)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -137,6 +137,7 @@ def memory_plot(results: dict[str, t.Any], path: Path) -> bool:
         axis.plot(counts, [point[1] / MIB for point in memory["trace"]], marker=".", label=model)
     axis.set_xlabel("requests after warm-up (mixed formats)")
     axis.set_ylabel("server RSS (MiB)")
+    axis.set_ylim(bottom=0)  # growth shown against the whole, not magnified
     axis.set_title("Server memory over requests")
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8)
