@@ -85,6 +85,10 @@ def test_chunking_strategy_as_one_json_field() -> None:
     assert values["chunking_strategy"]["prefix_padding_ms"] == 100
 
 
+def test_chunking_strategy_auto_as_a_json_string() -> None:
+    assert parse({"model": ["m"], "chunking_strategy": ['"auto"']})["chunking_strategy"] == "auto"
+
+
 def test_chunking_strategy_auto_stays_a_string() -> None:
     assert parse({"model": ["m"], "chunking_strategy": ["auto"]})["chunking_strategy"] == "auto"
 

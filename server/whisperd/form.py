@@ -212,9 +212,10 @@ def _coerce_text(prop: dict[str, t.Any], value: str) -> t.Any:
         except ValueError:
             return value
         return number if number == number and abs(number) != float("inf") else value
-    if "oneOf" in prop and text.startswith("{"):
+    if "oneOf" in prop and text.startswith(("{", '"')):
+        # One JSON field: an object (the .NET SDK) or a quoted string (generated Go clients).
         try:
-            return json.loads(text)  # an object sent as one JSON field (.NET SDK)
+            return json.loads(text)
         except ValueError:
             return value
     return value

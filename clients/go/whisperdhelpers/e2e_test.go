@@ -150,16 +150,19 @@ func TestTranscribeText(t *testing.T) {
 	requireAllWords(t, text, f.englishWords)
 }
 
-// The generated client sends the VadConfig branch of chunking_strategy as one JSON field,
-// which the server reads. (Its string branch goes out JSON-quoted, `"auto"`, which the server
-// refuses; VadFilter(true) is the same as chunking_strategy=auto.)
+// The generated client sends chunking_strategy as one JSON field: the VadConfig branch as an
+// object, the string branch JSON-quoted (`"auto"`); the server reads both. VadFilter(true) is
+// the same as chunking_strategy=auto.
 func TestTranscribeWithVadChunking(t *testing.T) {
 	f := setUp(t)
 	vad := whisperd.NewVadConfig("server_vad")
 	vad.SetThreshold(0.4)
+	auto := "auto"
 	requests := map[string]whisperd.ApiCreateTranscriptionRequest{
 		"server_vad": f.api.AudioAPI.CreateTranscription(context.Background()).
 			ChunkingStrategy(whisperd.VadConfigAsCreateTranscriptionRequestChunkingStrategy(vad)),
+		"auto": f.api.AudioAPI.CreateTranscription(context.Background()).
+			ChunkingStrategy(whisperd.StringAsCreateTranscriptionRequestChunkingStrategy(&auto)),
 		"vad_filter": f.api.AudioAPI.CreateTranscription(context.Background()).VadFilter(true),
 	}
 	for name, request := range requests {
