@@ -70,9 +70,11 @@ def git_state() -> dict[str, object]:
 
 
 def _busy_cpu_seconds() -> float:
+    """CPU seconds not idle, machine-wide. Linux counts guest time inside user time, so it is
+    not added again; steal (another virtual machine on our cores) counts as busy."""
     times = psutil.cpu_times()
-    idle = times.idle + getattr(times, "iowait", 0.0)
-    return sum(times) - idle
+    fields = ("user", "nice", "system", "irq", "softirq", "steal")
+    return sum(getattr(times, name, 0.0) for name in fields)
 
 
 def _own_cpu_seconds() -> float:
