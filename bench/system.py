@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -102,7 +103,7 @@ class LoadMeter:
         self.own = _own_cpu_seconds()
         self.loadavg_start = os.getloadavg()
 
-    def stop(self) -> dict[str, object]:
+    def stop(self) -> dict[str, Any]:
         wall = max(time.monotonic() - self.started, 1e-9)
         busy = _busy_cpu_seconds() - self.busy
         own = _own_cpu_seconds() - self.own
