@@ -6,7 +6,8 @@ say which check fails for which operation, and a known server bug marks only tha
 
 Generated uploads are random bytes, which the server must refuse with a clean 400. A third of
 the positive fuzzing cases get a real spoken sentence and ``model=whisper-1`` instead, so the
-200 paths (every response format, streams, timestamps) are exercised and validated too.
+200 paths (every response format, streams, timestamps) are exercised and validated too; in
+the same way, some positive ``GET /v1/models/{model}`` cases name a model the server has.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ LISTED_CHECKS = (
     "unsupported_method",
     "allow_header_conformance",
 )
+# Model ids the server knows, so GET /v1/models/{model} also answers 200 now and then.
+KNOWN_MODELS = ("whisper-1", "base", "tiny.en", "gpt-4o-transcribe")
 CUSTOM_CHECK = "positive_rejections_are_about_content"
 # 400s a schema-valid request may still get: the bytes are not (long enough) audio, the
 # language code is unknown, or a combination OpenAI also refuses.
@@ -106,6 +109,14 @@ def load_schema() -> t.Any:
             return st.just(case)
         return st.integers(min_value=0, max_value=2).map(lambda roll: _with_speech(case, roll == 0))
 
+    @schema.hook("flatmap_case")  # type: ignore[untyped-decorator]
+    def known_model_now_and_then(context: t.Any, case: t.Any) -> t.Any:
+        if not _positive(case, "GET /v1/models/{model}") or not case.path_parameters:
+            return st.just(case)
+        return st.integers(min_value=0, max_value=len(KNOWN_MODELS) * 2).map(
+            lambda roll: _with_model(case, roll)
+        )
+
     @schema.hook("after_validate")  # type: ignore[untyped-decorator]
     def record_verdicts(context: t.Any, case: t.Any, response: t.Any, results: t.Any) -> None:
         for result in results:
@@ -117,21 +128,42 @@ def load_schema() -> t.Any:
     return schema
 
 
-def _positive_upload(case: t.Any) -> bool:
+def _positive(case: t.Any, *operations: str) -> bool:
     return (
-        case.operation.label in AUDIO_OPERATIONS
+        case.operation.label in operations
         and case.meta is not None
         and case.meta.generation.mode == GenerationMode.POSITIVE
+    )
+
+
+def _positive_upload(case: t.Any) -> bool:
+    return (
+        _positive(case, *AUDIO_OPERATIONS)
         and isinstance(case.body, dict)
         and "speech" in REAL_AUDIO
     )
+
+
+def _with_model(case: t.Any, roll: int) -> t.Any:
+    if roll < len(KNOWN_MODELS):
+        case.path_parameters["model"] = KNOWN_MODELS[roll]
+        _keep_generated_mode(case)
+    return case
 
 
 def _with_speech(case: t.Any, swap: bool) -> t.Any:
     if swap:
         case.body["file"] = REAL_AUDIO["speech"]
         case.body["model"] = "whisper-1"
+        _keep_generated_mode(case)
     return case
+
+
+def _keep_generated_mode(case: t.Any) -> None:
+    """The swapped values are as schema-valid as the generated ones, but schemathesis
+    re-labels any body holding raw bytes it did not generate as negative; take the edited
+    case as generated (schemathesis' own step for values written after generation)."""
+    case._record_starting_state()
 
 
 def _repro(case: t.Any) -> str:

@@ -47,12 +47,17 @@ def post(
     connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout)
     try:
         sent = dict(headers)
-        if chunked:
-            sent.pop("Content-Length", None)
-            connection.request("POST", path, body=_chunks(body), headers=sent, encode_chunked=True)
-        else:
-            sent["Content-Length"] = str(len(body))
-            connection.request("POST", path, body=body, headers=sent)
+        try:
+            if chunked:
+                sent.pop("Content-Length", None)
+                connection.request(
+                    "POST", path, body=_chunks(body), headers=sent, encode_chunked=True
+                )
+            else:
+                sent["Content-Length"] = str(len(body))
+                connection.request("POST", path, body=body, headers=sent)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered early (413) and closed; its answer is still there to read
         response = connection.getresponse()
         payload = response.read()
         names = {name.lower(): value for name, value in response.getheaders()}
