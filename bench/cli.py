@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import shutil
 import socket
 import sys
 import typing as t
@@ -202,5 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     if run.errors:
         print("FAILED parts:\n  " + "\n  ".join(run.errors), file=sys.stderr)
+        print(f"server logs and joined audio kept in {run.scratch}", file=sys.stderr)
         return 1
+    shutil.rmtree(run.scratch, ignore_errors=True)
     return 0

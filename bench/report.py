@@ -161,7 +161,8 @@ def summary_table(results: dict[str, t.Any]) -> str:
     out = table(["", *models], rows)
     for model, result in results["models"].items():
         if result.get("status") != "measured":
-            out += f"\n\n**{model}**: not measured: {result.get('reason')}"
+            reason = result.get("reason") or result.get("error")
+            out += f"\n\n**{model}**: not measured: {reason}"
     return out
 
 

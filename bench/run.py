@@ -14,6 +14,7 @@ import traceback
 import typing as t
 from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 from whisperd.engine.catalog import KNOWN_MODELS, ModelNotFoundError, ModelUnavailableError, locate
@@ -109,7 +110,8 @@ class Run:
             "models": {},
         }
         for model in self.models:
-            results["models"][model] = self.measure_model(model, clips, pool, latency_clip)
+            measure = partial(self.measure_model, model, clips, pool, latency_clip)
+            results["models"][model] = self.attempt(model, measure)
             gc.collect()  # one model in memory at a time
         matrix_model = self.matrix_model or next(
             (
