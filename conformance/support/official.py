@@ -28,8 +28,11 @@ def document() -> dict[str, t.Any]:
 
 @functools.cache
 def _registry() -> Registry[t.Any]:
-    resource = Resource.from_contents(document(), default_specification=DRAFT202012)
-    return Registry().with_resource(URI, resource)
+    resource: Resource[t.Any] = Resource.from_contents(
+        document(), default_specification=DRAFT202012
+    )
+    registry: Registry[t.Any] = Registry().with_resource(URI, resource)
+    return registry
 
 
 def schema(name: str) -> dict[str, t.Any]:

@@ -51,7 +51,7 @@ KNOWN_MODELS = ("whisper-1", "base", "tiny.en", "gpt-4o-transcribe")
 CUSTOM_CHECK = "positive_rejections_are_about_content"
 # 400s a schema-valid request may still get: the bytes are not (long enough) audio, the
 # language code is unknown, or a combination OpenAI also refuses.
-CONTENT_ERROR_CODES = {
+CONTENT_ERROR_CODES: dict[str, set[str | None]] = {
     "file": {None, "audio_too_short", "audio_too_long"},
     "language": {"invalid_language_format", "unsupported_language"},
     "languages[]": {"invalid_language_format", "unsupported_language"},
@@ -103,13 +103,13 @@ REAL_AUDIO: dict[str, bytes] = {}  # "speech": a WAV, set by the test module's f
 def load_schema() -> t.Any:
     schema = schemathesis.openapi.from_path(SPEC, config=schemathesis.Config.from_dict(CONFIG))
 
-    @schema.hook("flatmap_case")  # type: ignore[untyped-decorator]
+    @schema.hook("flatmap_case")
     def real_audio_now_and_then(context: t.Any, case: t.Any) -> t.Any:
         if not _positive_upload(case):
             return st.just(case)
         return st.integers(min_value=0, max_value=1).map(lambda roll: _with_speech(case, roll == 0))
 
-    @schema.hook("flatmap_case")  # type: ignore[untyped-decorator]
+    @schema.hook("flatmap_case")
     def known_model_now_and_then(context: t.Any, case: t.Any) -> t.Any:
         if not _positive(case, "GET /v1/models/{model}") or not case.path_parameters:
             return st.just(case)
@@ -117,7 +117,7 @@ def load_schema() -> t.Any:
             lambda roll: _with_model(case, roll)
         )
 
-    @schema.hook("after_validate")  # type: ignore[untyped-decorator]
+    @schema.hook("after_validate")
     def record_verdicts(context: t.Any, case: t.Any, response: t.Any, results: t.Any) -> None:
         for result in results:
             failure = None

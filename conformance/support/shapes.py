@@ -160,6 +160,11 @@ def sse_differences(expected: EventStream, actual: EventStream) -> list[str]:
     """Framing (data-only events, closing [DONE]), event order, and each event's shape
     against OpenAI's first event of the same type."""
     differences = []
+    if expected.terminators != actual.terminators:
+        differences.append(
+            f"SSE lines end with {sorted(expected.terminators)} at OpenAI, "
+            f"{sorted(actual.terminators)} here"
+        )
     if actual.other_fields and not expected.other_fields:
         differences.append(
             f"non-data fields {sorted(set(actual.other_fields))}; OpenAI sends data only"
