@@ -156,7 +156,10 @@ def shape_differences(item: recorded.Fixture, ours: bytes, results: Results) -> 
         if item.status != 200:
             return _error_differences(expected, actual)
         expected = _expected_by_design(item, expected, results)
-        return shapes.json_differences(expected, actual)
+        differences = shapes.json_differences(expected, actual)
+        if str(item.response.get("body_fidelity", "")).startswith("byte-exact"):
+            differences += shapes.serialisation_differences(item.body(), ours)
+        return differences
     text = ours.decode("utf-8")
     if item.response_format == "srt":
         return shapes.srt_differences(item.body().decode("utf-8"), text)

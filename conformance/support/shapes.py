@@ -7,6 +7,7 @@ Each function returns a list of differences, empty when the shapes agree.
 
 from __future__ import annotations
 
+import json
 import re
 import typing as t
 
@@ -36,8 +37,13 @@ def json_type(value: t.Any) -> str:
     return "object"
 
 
+# Keys whose values are names, not measurements: they must be equal, not only typed alike.
+SAME_VALUE_KEYS = frozenset({"task", "language", "type", "object"})
+
+
 def json_differences(expected: t.Any, actual: t.Any, path: str = "") -> list[str]:
-    """Keys (and their order) and value types of ``actual`` against ``expected``.
+    """Keys (and their order) and value types of ``actual`` against ``expected``, and equal
+    values for the name-like keys of ``SAME_VALUE_KEYS``.
 
     Arrays may differ in length (segments, words, tokens follow the audio); every element
     of ours is compared with OpenAI's first element.
@@ -50,8 +56,15 @@ def json_differences(expected: t.Any, actual: t.Any, path: str = "") -> list[str
         if list(expected) != list(actual):
             differences.append(f"{where}: OpenAI's keys {list(expected)}, ours {list(actual)}")
         for key in expected:
-            if key in actual:
-                differences += json_differences(expected[key], actual[key], f"{path}/{key}")
+            if key not in actual:
+                continue
+            if (
+                key in SAME_VALUE_KEYS
+                and isinstance(expected[key], str)
+                and expected[key] != actual[key]
+            ):
+                differences.append(f"{path}/{key}: OpenAI {expected[key]!r}, ours {actual[key]!r}")
+            differences += json_differences(expected[key], actual[key], f"{path}/{key}")
         return differences
     if isinstance(expected, list) and expected and actual:
         differences = []
@@ -61,6 +74,20 @@ def json_differences(expected: t.Any, actual: t.Any, path: str = "") -> list[str
                 break  # one element tells the story
         return differences
     return []
+
+
+def serialisation_differences(expected: bytes, actual: bytes) -> list[str]:
+    """For byte-exact recordings: OpenAI writes compact JSON (no spaces after , and :) with
+    non-ASCII characters as they are; so must we."""
+    differences = []
+    for name, body in (("OpenAI", expected), ("ours", actual)):
+        text = body.decode("utf-8")
+        compact = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+        if name == "OpenAI" and compact != text:
+            return []  # not compact at OpenAI either: nothing to hold us to
+        if name == "ours" and compact != text:
+            differences.append(f"our JSON is not written compactly like OpenAI's: {text[:120]!r}")
+    return differences
 
 
 def srt_cues(body: str) -> tuple[list[tuple[str, str, str, str]], str]:
