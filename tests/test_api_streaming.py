@@ -28,8 +28,8 @@ def stream_events(
         buffer = b""
         for chunk in response.iter_raw():
             buffer += chunk
-            while b"\n\n" in buffer:
-                frame, buffer = buffer.split(b"\n\n", 1)
+            while b"\r\n\r\n" in buffer:
+                frame, buffer = buffer.split(b"\r\n\r\n", 1)
                 frames.append((time.monotonic() - started, frame))
         assert buffer == b""
     return frames, response

@@ -65,7 +65,7 @@ def transcribe(base_url: str, audio: GeneratedAudio, stream: bool) -> str:
     response.raise_for_status()
     if not stream:
         return str(response.json()["text"])
-    events = [line[6:] for line in response.text.split("\n\n") if line.startswith("data: ")]
+    events = [line[6:] for line in response.text.split("\r\n\r\n") if line.startswith("data: ")]
     assert events[-1] == "[DONE]"
     done = json.loads(events[-2])
     assert done["type"] == "transcript.text.done"

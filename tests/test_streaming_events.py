@@ -80,5 +80,5 @@ def test_done_event_reports_token_usage() -> None:
                            "output_tokens"]  # fmt: skip
 
 
-def test_frame_is_one_data_line_and_a_blank_line() -> None:
-    assert frame({"type": "x"}) == b'data: {"type":"x"}\n\n'
+def test_frame_is_one_data_line_and_a_blank_line_with_crlf() -> None:
+    assert frame({"type": "x"}) == b'data: {"type":"x"}\r\n\r\n'

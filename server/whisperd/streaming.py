@@ -1,6 +1,6 @@
 """Server-sent events for ``stream=true``, framed as OpenAI frames them.
 
-Each event is one ``data: <json>`` line and a blank line; the stream ends with
+Each event is one ``data: <json>`` line and a blank line, lines ending in CRLF; the stream ends with
 ``data: [DONE]``. Text goes out as ``transcript.text.delta`` events, a token at a time as
 OpenAI sends them, as soon as the segment holding it is decoded; concatenated, the
 deltas equal the ``text`` of the closing ``transcript.text.done`` event, which equals the
@@ -26,14 +26,15 @@ from whisperd.errors import ApiError
 from whisperd.formats import dumps, logprobs_body
 
 SSE_MEDIA_TYPE = "text/event-stream; charset=utf-8"
-DONE_FRAME = b"data: [DONE]\n\n"
+# OpenAI ends every line of its streams with CRLF (all its recorded streams do).
+DONE_FRAME = b"data: [DONE]\r\n\r\n"
 # OpenAI bills 10 audio tokens a second of audio (1.70 s: 17, 6.46 s: 64 in its recordings).
 AUDIO_TOKENS_PER_SECOND = 10
 _WORD = re.compile(r"\s*\S+|\s+")
 
 
 def frame(event: dict[str, t.Any]) -> bytes:
-    return b"data: " + dumps(event) + b"\n\n"
+    return b"data: " + dumps(event) + b"\r\n\r\n"
 
 
 def error_frame(error: ApiError) -> bytes:
