@@ -24,10 +24,13 @@ from dataclasses import dataclass
 import pytest
 
 from conformance.support import multipart, official, recorded, replay, shapes, sse
-from conformance.support.paths import FIXTURES
+from conformance.support.paths import FIXTURES, RESPONSES
 from conformance.support.report import Results
 from tests.wer import word_error_rate
 
+pytestmark = pytest.mark.skipif(
+    not RESPONSES.exists(), reason=f"needs the shared test data: {RESPONSES} is missing"
+)
 NAMES = recorded.fixture_names()
 # Audio whose recorded OpenAI transcript is right, so the word error rate is a fair measure;
 # ruby-openai's sample is mumbled and whisper-1's transcript of it is garbled.
