@@ -90,6 +90,27 @@ def test_long_audio_decodes_in_batches_with_the_same_words(
     assert first.words and all(word.start <= word.end for word in first.words)
 
 
+def test_detecting_the_language_encodes_the_first_window_once(
+    manager: ModelManager, english_speech: GeneratedAudio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = manager.get("base")
+    with open(english_speech.path, "rb") as handle:
+        audio = decode_audio(handle).samples
+    stated = transcribe(model, audio, DecodeOptions(language="en"))
+    encodings = []
+    original = type(model.whisper.model).encode
+
+    def counting(self: object, *args: object, **kwargs: object) -> object:
+        encodings.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(model.whisper.model), "encode", counting)
+    detected = transcribe(model, audio, DecodeOptions())
+    assert detected.info.language == "en"
+    assert len(encodings) == 1  # detection's encoding is the decoding's
+    assert detected.text == stated.text
+
+
 def test_short_audio_streams_and_logprobs_never_batch() -> None:
     batching = DecodeOptions(batch_size=8, batch_min_seconds=60.0)
     assert batching.batches(60.0) and not batching.batches(59.9)

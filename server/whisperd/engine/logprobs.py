@@ -3,18 +3,17 @@
 Beam search in CTranslate2 returns only a sequence score, so each decoded segment is scored
 afterwards: its text tokens are fed to the decoder (teacher forcing) against the encoded
 30-second window that produced them, and the decoder's probability of every token is read
-back. This is one cheap decoder pass per segment, reusing the window's encoder output; the
-model class below keeps that output (per thread) when faster-whisper encodes a window.
+back. This is one cheap decoder pass per segment, reusing the window's encoder output, which
+:class:`whisperd.engine.whisper.Whisper` keeps (per thread) when faster-whisper encodes it.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 from typing import Any
 
-from faster_whisper import WhisperModel
+from whisperd.engine.whisper import Whisper
 
 
 @dataclass(frozen=True)
@@ -24,45 +23,25 @@ class TokenLogprob:
     bytes: tuple[int, ...]
 
 
-class ScoringWhisperModel(WhisperModel):  # type: ignore[misc]
-    """faster-whisper's model, remembering the last encoder output of the calling thread.
-
-    faster-whisper encodes a window, decodes it, and yields that window's segments before it
-    encodes the next one, so while a segment is being consumed the remembered output is the
-    one its tokens were decoded from.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._thread_state = threading.local()
-
-    def encode(self, features: Any) -> Any:
-        output = super().encode(features)
-        self._thread_state.encoder_output = output
-        return output
-
-    def forget_encoder_output(self) -> None:
-        self._thread_state.encoder_output = None
-
-    def score_tokens(
-        self, tokenizer: Any, text_tokens: list[int], num_frames: int
-    ) -> list[TokenLogprob]:
-        """Log probabilities of ``text_tokens`` given the current window's audio."""
-        encoder_output = getattr(self._thread_state, "encoder_output", None)
-        if encoder_output is None or not text_tokens:
-            return []
-        result = self.model.align(
-            encoder_output, tokenizer.sot_sequence, [text_tokens], max(num_frames, 1)
-        )[0]
-        pieces = token_bytes(tokenizer, text_tokens)
-        return [
-            TokenLogprob(
-                token=piece.decode("utf-8", errors="replace"),
-                logprob=math.log(probability) if probability > 0 else -1e4,
-                bytes=tuple(piece),
-            )
-            for piece, probability in zip(pieces, result.text_token_probs, strict=False)
-        ]
+def score_tokens(
+    whisper: Whisper, tokenizer: Any, text_tokens: list[int], num_frames: int
+) -> list[TokenLogprob]:
+    """Log probabilities of ``text_tokens`` given the window the calling thread last encoded."""
+    encoder_output = whisper.encoder_output
+    if encoder_output is None or not text_tokens:
+        return []
+    result = whisper.model.align(
+        encoder_output, tokenizer.sot_sequence, [text_tokens], max(num_frames, 1)
+    )[0]
+    pieces = token_bytes(tokenizer, text_tokens)
+    return [
+        TokenLogprob(
+            token=piece.decode("utf-8", errors="replace"),
+            logprob=math.log(probability) if probability > 0 else -1e4,
+            bytes=tuple(piece),
+        )
+        for piece, probability in zip(pieces, result.text_token_probs, strict=False)
+    ]
 
 
 def token_bytes(tokenizer: Any, tokens: list[int]) -> list[bytes]:

@@ -25,7 +25,7 @@ from whisperd.engine.catalog import (
     is_model_directory,
     locate,
 )
-from whisperd.engine.logprobs import ScoringWhisperModel
+from whisperd.engine.whisper import Whisper
 
 logger = logging.getLogger("whisperd.models")
 
@@ -44,7 +44,7 @@ class RuntimeOptions:
 class LoadedModel:
     id: str
     path: Path
-    whisper: ScoringWhisperModel
+    whisper: Whisper
     loaded_at: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
 
@@ -179,7 +179,7 @@ class ModelManager:
         path = Path(model_id) if model_id not in KNOWN_MODELS else locate(model_id, self.cache_dir)
         started = time.monotonic()
         try:
-            whisper = ScoringWhisperModel(
+            whisper = Whisper(
                 str(path),
                 device=self.device,
                 compute_type=self.compute_type,

@@ -19,7 +19,7 @@ from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.vad import VadOptions
 
 from whisperd.engine.audio import SAMPLE_RATE
-from whisperd.engine.logprobs import TokenLogprob, token_bytes
+from whisperd.engine.logprobs import TokenLogprob, score_tokens, token_bytes
 from whisperd.engine.models import LoadedModel
 
 TEMPERATURE_LADDER = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -272,7 +272,7 @@ def _segments(
             logprobs: tuple[TokenLogprob, ...] = ()
             if options.token_logprobs:
                 window_frames = min(WINDOW_FRAMES, max(content_frames - raw.seek, 1))  # type: ignore[attr-defined]
-                logprobs = tuple(model.whisper.score_tokens(tokenizer, text_tokens, window_frames))
+                logprobs = tuple(score_tokens(model.whisper, tokenizer, text_tokens, window_frames))
             yield Segment(
                 id=index,
                 seek=int(raw.seek),  # type: ignore[attr-defined]
