@@ -1,7 +1,8 @@
 # OpenAI conformance suite (conformance/README.md), included by the Makefile.
 #   make conformance   the four checks against a live server, fixed seed (part of make test)
+#   make conformance-readme   the same, then the results table of conformance/README.md rewritten
 #   make fuzz          check 1 only, many more examples and a new seed (SEED=, EXAMPLES=)
-.PHONY: conformance conformance-deps fuzz
+.PHONY: conformance conformance-readme conformance-deps fuzz
 
 TEST_TARGETS += conformance
 
@@ -22,6 +23,10 @@ $(CONFORMANCE_NODE_STAMP): conformance/node/package-lock.json conformance/node/p
 conformance-deps: install system-deps $(CONFORMANCE_STAMP) $(CONFORMANCE_NODE_STAMP)
 
 conformance: conformance-deps
+	@$(call run_pytest,conformance)
+
+# Not part of make test, so a test run never edits a tracked file.
+conformance-readme: conformance-deps
 	@CONFORMANCE_WRITE_README=1 $(call run_pytest,conformance)
 
 SEED ?= random

@@ -39,15 +39,7 @@ OPERATIONS = (
 )
 # Known server or spec bugs (reported to the lead, /work/briefs/inbox-conformance.md), each
 # marked xfail(strict=True) on the one operation and check the fixed seed shows it on.
-_SPEC_BUGS = (
-    "spec bugs C4 and C5: the text/event-stream schema is `type: string`, which schemathesis "
-    "reads as the schema of each event ({data, event}), so every stream fails; and the 200 "
-    "application/json schema is a oneOf whose json branch also fits a verbose_json body"
-)
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("POST /v1/audio/transcriptions", "response_schema_conformance"): _SPEC_BUGS,
-    ("POST /v1/audio/translations", "response_schema_conformance"): _SPEC_BUGS,
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 # `make fuzz` runs other seeds: a known bug its cases miss is no failure there.
 STRICT = os.environ.get("CONFORMANCE_SEED") is None
 
