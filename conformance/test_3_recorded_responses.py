@@ -15,7 +15,6 @@ checked to get the documented answer instead; those we cannot replay are listed 
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import typing as t
@@ -47,28 +46,13 @@ BY_DESIGN_DIARIZATION = (
     "unsupported_value (README, spec); the same request without it is transcribed and "
     "compared by WER"
 )
-BY_DESIGN_TOKEN_USAGE = (
-    "usage: OpenAI bills its gpt-4o models in tokens; whisperd's non-streamed json reports "
-    "{type: duration, seconds} whatever the model name (streams report tokens, as OpenAI's)"
-)
 BY_DESIGN_LATER_API = (
     "usage: recorded in 2023, before OpenAI added usage {type: duration, seconds} to json "
     "transcriptions; every later recording has it, and so do we"
 )
 # Known server bugs (/work/briefs/inbox-conformance.md): (fixture, aspect) -> reason;
-# marked xfail(strict=True).
-_CRLF = (
-    "C6: every recorded OpenAI stream (2025-09 .NET, 2026-08 ruby_llm; byte-exact) ends its SSE "
-    "lines with CRLF (data: ...\\r\\n\\r\\n); whisperd sends LF"
-)
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("transcriptions__gpt-4o-mini-transcribe__stream__openai-dotnet-2025-09", "shape"): _CRLF,
-    (
-        "transcriptions__gpt-4o-mini-transcribe__stream_include-logprobs__openai-dotnet-2025-09",
-        "shape",
-    ): _CRLF,
-    ("transcriptions__gpt-4o-transcribe__stream__ruby_llm-2026-08", "shape"): _CRLF,
-}
+# marked xfail(strict=True). None open.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def fixture(name: str) -> recorded.Fixture:
@@ -180,15 +164,6 @@ def _expected_by_design(item: recorded.Fixture, expected: t.Any, results: Result
             reason=f"compared with one difference: {BY_DESIGN_LATER_API}",
         )
         return {**expected, "usage": {"type": "duration", "seconds": 0}}
-    usage = expected.get("usage") if isinstance(expected, dict) else None
-    if isinstance(usage, dict) and usage.get("type") == "tokens":
-        results.note(
-            "listed",
-            fixture=item.name,
-            reason=f"compared with one difference by design: {BY_DESIGN_TOKEN_USAGE}",
-        )
-        expected = copy.deepcopy(expected)
-        expected["usage"] = {"type": "duration", "seconds": 0}
     return expected
 
 

@@ -162,6 +162,14 @@ def test_openai_model_names_mean_the_default(
     assert post(client, english_speech, model=alias).status_code == 200
 
 
+def test_usage_is_in_tokens_for_gpt_4o_names_and_seconds_for_whisper_1(
+    client: httpx.Client, english_speech: GeneratedAudio
+) -> None:
+    tokens = post(client, english_speech, model="gpt-4o-mini-transcribe").json()["usage"]
+    assert tokens["type"] == "tokens" and tokens["output_tokens"] > 5
+    assert post(client, english_speech).json()["usage"]["type"] == "duration"
+
+
 def test_vad_extension_and_chunking_strategy(
     client: httpx.Client, english_speech: GeneratedAudio
 ) -> None:

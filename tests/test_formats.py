@@ -50,6 +50,15 @@ def test_json_matches_openai_bytes() -> None:
     assert media_type == "application/json"
 
 
+def test_json_usage_in_tokens_as_openai_reports_it_for_gpt_4o() -> None:
+    body, _ = render(hello_world(), "json", token_usage=True)
+    usage = json.loads(body)["usage"]
+    # OpenAI, 1.70 s: {"type":"tokens","total_tokens":28,"input_tokens":17,...}
+    assert list(usage) == ["type", "total_tokens", "input_tokens", "input_token_details",
+                           "output_tokens"]  # fmt: skip
+    assert usage["input_tokens"] == 17 and usage["input_token_details"]["audio_tokens"] == 17
+
+
 def test_json_of_translation_has_no_usage() -> None:
     body, _ = render(hello_world("translate"), "json")
     assert json.loads(body) == {"text": "Hello, world! This is a test."}

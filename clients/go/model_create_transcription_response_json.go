@@ -25,7 +25,7 @@ type CreateTranscriptionResponseJson struct {
 	Text string `json:"text"`
 	// Every token of the transcript with its log probability, when `include[]=logprobs`.
 	Logprobs []TokenLogprob `json:"logprobs,omitempty"`
-	Usage *TranscriptTextUsageDuration `json:"usage,omitempty"`
+	Usage *CreateTranscriptionResponseJsonUsage `json:"usage,omitempty"`
 }
 
 type _CreateTranscriptionResponseJson CreateTranscriptionResponseJson
@@ -105,9 +105,9 @@ func (o *CreateTranscriptionResponseJson) SetLogprobs(v []TokenLogprob) {
 }
 
 // GetUsage returns the Usage field value if set, zero value otherwise.
-func (o *CreateTranscriptionResponseJson) GetUsage() TranscriptTextUsageDuration {
+func (o *CreateTranscriptionResponseJson) GetUsage() CreateTranscriptionResponseJsonUsage {
 	if o == nil || IsNil(o.Usage) {
-		var ret TranscriptTextUsageDuration
+		var ret CreateTranscriptionResponseJsonUsage
 		return ret
 	}
 	return *o.Usage
@@ -115,7 +115,7 @@ func (o *CreateTranscriptionResponseJson) GetUsage() TranscriptTextUsageDuration
 
 // GetUsageOk returns a tuple with the Usage field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *CreateTranscriptionResponseJson) GetUsageOk() (*TranscriptTextUsageDuration, bool) {
+func (o *CreateTranscriptionResponseJson) GetUsageOk() (*CreateTranscriptionResponseJsonUsage, bool) {
 	if o == nil || IsNil(o.Usage) {
 		return nil, false
 	}
@@ -131,8 +131,8 @@ func (o *CreateTranscriptionResponseJson) HasUsage() bool {
 	return false
 }
 
-// SetUsage gets a reference to the given TranscriptTextUsageDuration and assigns it to the Usage field.
-func (o *CreateTranscriptionResponseJson) SetUsage(v TranscriptTextUsageDuration) {
+// SetUsage gets a reference to the given CreateTranscriptionResponseJsonUsage and assigns it to the Usage field.
+func (o *CreateTranscriptionResponseJson) SetUsage(v CreateTranscriptionResponseJsonUsage) {
 	o.Usage = &v
 }
 

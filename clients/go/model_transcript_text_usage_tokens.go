@@ -19,7 +19,7 @@ import (
 // checks if the TranscriptTextUsageTokens type satisfies the MappedNullable interface at compile time
 var _ MappedNullable = &TranscriptTextUsageTokens{}
 
-// TranscriptTextUsageTokens Usage in tokens, counted as OpenAI counts it in streamed transcriptions: 10 audio tokens per second of audio (rounded down), the prompt's text tokens, and the decoded text tokens as output. 
+// TranscriptTextUsageTokens Usage in tokens, counted as OpenAI counts it for its gpt-4o models: 10 audio tokens per second of audio (rounded down), the prompt's text tokens, and the decoded text tokens as output. 
 type TranscriptTextUsageTokens struct {
 	Type string `json:"type"`
 	InputTokens int32 `json:"input_tokens"`

@@ -1,7 +1,8 @@
 """The bytes of every response format, matched to OpenAI's recorded responses.
 
 - ``json``: ``{"text":...,"usage":{"type":"duration","seconds":N}}``, compact, with the
-  seconds rounded up; translations carry no ``usage``.
+  seconds rounded up (in tokens when the request names a gpt-4o model, as OpenAI's);
+  translations carry no ``usage``.
 - ``verbose_json``: keys in OpenAI's order (task, language, duration, text, segments, words,
   usage). OpenAI computes in float32, so every float is a float32 value written as the
   shortest double that round-trips (``1.7000000476837158``); we do the same.
@@ -24,6 +25,8 @@ from whisperd.engine.logprobs import TokenLogprob
 from whisperd.engine.transcribe import Segment, Transcript
 
 JSON_MEDIA_TYPE = "application/json"
+# OpenAI bills 10 audio tokens a second of audio (1.70 s: 17, 6.46 s: 64 in its recordings).
+AUDIO_TOKENS_PER_SECOND = 10
 TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
 
 
@@ -40,6 +43,20 @@ def usage(duration: float) -> dict[str, t.Any]:
     return {"type": "duration", "seconds": math.ceil(f32(duration))}
 
 
+def usage_tokens(transcript: Transcript) -> dict[str, t.Any]:
+    """Token usage counted and ordered as OpenAI reports it for its gpt-4o models."""
+    audio_tokens = math.floor(transcript.info.duration * AUDIO_TOKENS_PER_SECOND)
+    text_tokens = transcript.info.prompt_tokens
+    output_tokens = transcript.output_tokens
+    return {
+        "type": "tokens",
+        "total_tokens": audio_tokens + text_tokens + output_tokens,
+        "input_tokens": audio_tokens + text_tokens,
+        "input_token_details": {"text_tokens": text_tokens, "audio_tokens": audio_tokens},
+        "output_tokens": output_tokens,
+    }
+
+
 def logprobs_body(logprobs: t.Iterable[TokenLogprob]) -> list[dict[str, t.Any]]:
     return [
         {"token": item.token, "logprob": item.logprob, "bytes": list(item.bytes)}
@@ -47,12 +64,14 @@ def logprobs_body(logprobs: t.Iterable[TokenLogprob]) -> list[dict[str, t.Any]]:
     ]
 
 
-def json_body(transcript: Transcript, *, include_logprobs: bool) -> dict[str, t.Any]:
+def json_body(
+    transcript: Transcript, *, include_logprobs: bool, token_usage: bool = False
+) -> dict[str, t.Any]:
     body: dict[str, t.Any] = {"text": transcript.text}
     if include_logprobs:
         body["logprobs"] = logprobs_body(transcript.logprobs)
     if transcript.info.task == "transcribe":
-        body["usage"] = usage(transcript.info.duration)
+        body["usage"] = usage_tokens(transcript) if token_usage else usage(transcript.info.duration)
     return body
 
 
@@ -150,10 +169,13 @@ def render(
     include_logprobs: bool = False,
     segments: bool = True,
     words: bool = False,
+    token_usage: bool = False,
 ) -> tuple[bytes, str]:
-    """The body and media type of ``transcript`` in ``response_format``."""
+    """The body and media type of ``transcript`` in ``response_format``; ``token_usage``
+    reports usage in tokens in ``json``, as OpenAI does for its gpt-4o models."""
     if response_format == "json":
-        return dumps(json_body(transcript, include_logprobs=include_logprobs)), JSON_MEDIA_TYPE
+        body = json_body(transcript, include_logprobs=include_logprobs, token_usage=token_usage)
+        return dumps(body), JSON_MEDIA_TYPE
     if response_format == "verbose_json":
         body = verbose_json_body(transcript, segments=segments, words=words)
         return dumps(body), JSON_MEDIA_TYPE

@@ -35,6 +35,12 @@ class AudioRequest:
     condition_on_previous_text: bool = True
     extras: dict[str, t.Any] = field(default_factory=dict)
 
+    @property
+    def token_usage(self) -> bool:
+        """OpenAI reports the usage of its gpt-4o transcription models in tokens (whisper-1's
+        in seconds); a request naming one gets the same shape."""
+        return self.model.startswith("gpt-")
+
 
 def parse_audio_request(values: dict[str, t.Any], *, task: str, default_vad: bool) -> AudioRequest:
     response_format = str(values.get("response_format", "json"))

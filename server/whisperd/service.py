@@ -205,6 +205,7 @@ class Transcriber:
             include_logprobs=request.include_logprobs,
             segments=request.segment_timestamps,
             words=request.word_timestamps,
+            token_usage=request.token_usage,
         )
         return Response(body, media_type=media_type)
 

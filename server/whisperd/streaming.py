@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import re
 import typing as t
 from dataclasses import dataclass, field
@@ -23,13 +22,11 @@ from starlette.types import Receive, Scope, Send
 from whisperd.engine.logprobs import TokenLogprob
 from whisperd.engine.transcribe import Segment, Transcript
 from whisperd.errors import ApiError
-from whisperd.formats import dumps, logprobs_body
+from whisperd.formats import dumps, logprobs_body, usage_tokens
 
 SSE_MEDIA_TYPE = "text/event-stream; charset=utf-8"
 # OpenAI ends every line of its streams with CRLF (all its recorded streams do).
 DONE_FRAME = b"data: [DONE]\r\n\r\n"
-# OpenAI bills 10 audio tokens a second of audio (1.70 s: 17, 6.46 s: 64 in its recordings).
-AUDIO_TOKENS_PER_SECOND = 10
 _WORD = re.compile(r"\s*\S+|\s+")
 
 
@@ -105,20 +102,6 @@ def _pieces(segment: Segment, include_logprobs: bool) -> list[tuple[str, list[To
     if include_logprobs:
         return [(segment.text, list(segment.logprobs))]
     return [(match.group(0), []) for match in _WORD.finditer(segment.text)]
-
-
-def usage_tokens(transcript: Transcript) -> dict[str, t.Any]:
-    """Token usage counted and ordered as OpenAI reports it for streamed transcriptions."""
-    audio_tokens = math.floor(transcript.info.duration * AUDIO_TOKENS_PER_SECOND)
-    text_tokens = transcript.info.prompt_tokens
-    output_tokens = transcript.output_tokens
-    return {
-        "type": "tokens",
-        "total_tokens": audio_tokens + text_tokens + output_tokens,
-        "input_tokens": audio_tokens + text_tokens,
-        "input_token_details": {"text_tokens": text_tokens, "audio_tokens": audio_tokens},
-        "output_tokens": output_tokens,
-    }
 
 
 def done_event(transcript: Transcript, *, include_logprobs: bool) -> dict[str, t.Any]:

@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.token_logprob import TokenLogprob
     from ..models.transcript_text_usage_duration import TranscriptTextUsageDuration
+    from ..models.transcript_text_usage_tokens import TranscriptTextUsageTokens
 
 
 T = TypeVar("T", bound="CreateTranscriptionResponseJson")
@@ -24,15 +25,19 @@ class CreateTranscriptionResponseJson:
         text (str): The whole transcript.
         logprobs (list[TokenLogprob] | Unset): Every token of the transcript with its log probability, when
             `include[]=logprobs`.
-        usage (TranscriptTextUsageDuration | Unset): Usage, in seconds of input audio (rounded up).
+        usage (TranscriptTextUsageDuration | TranscriptTextUsageTokens | Unset): In seconds of audio for `whisper-1` and
+            the installed model ids, in tokens for
+            the `gpt-*` model names, as OpenAI reports each.
     """
 
     text: str
     logprobs: list[TokenLogprob] | Unset = UNSET
-    usage: TranscriptTextUsageDuration | Unset = UNSET
+    usage: TranscriptTextUsageDuration | TranscriptTextUsageTokens | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.transcript_text_usage_duration import TranscriptTextUsageDuration  # noqa: PLC0415
+
         text = self.text
 
         logprobs: list[dict[str, Any]] | Unset = UNSET
@@ -42,8 +47,12 @@ class CreateTranscriptionResponseJson:
                 logprobs_item = logprobs_item_data.to_dict()
                 logprobs.append(logprobs_item)
 
-        usage: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.usage, Unset):
+        usage: dict[str, Any] | Unset
+        if isinstance(self.usage, Unset):
+            usage = UNSET
+        elif isinstance(self.usage, TranscriptTextUsageDuration):
+            usage = self.usage.to_dict()
+        else:
             usage = self.usage.to_dict()
 
         field_dict: dict[str, Any] = {}
@@ -64,6 +73,7 @@ class CreateTranscriptionResponseJson:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.token_logprob import TokenLogprob  # noqa: PLC0415
         from ..models.transcript_text_usage_duration import TranscriptTextUsageDuration  # noqa: PLC0415
+        from ..models.transcript_text_usage_tokens import TranscriptTextUsageTokens  # noqa: PLC0415
 
         d = dict(src_dict)
         text = d.pop("text")
@@ -77,12 +87,24 @@ class CreateTranscriptionResponseJson:
 
                 logprobs.append(logprobs_item)
 
-        _usage = d.pop("usage", UNSET)
-        usage: TranscriptTextUsageDuration | Unset
-        if isinstance(_usage, Unset):
-            usage = UNSET
-        else:
-            usage = TranscriptTextUsageDuration.from_dict(_usage)
+        def _parse_usage(data: object) -> TranscriptTextUsageDuration | TranscriptTextUsageTokens | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                usage_type_0 = TranscriptTextUsageDuration.from_dict(data)
+
+                return usage_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            usage_type_1 = TranscriptTextUsageTokens.from_dict(data)
+
+            return usage_type_1
+
+        usage = _parse_usage(d.pop("usage", UNSET))
 
         create_transcription_response_json = cls(
             text=text,

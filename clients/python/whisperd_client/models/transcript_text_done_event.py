@@ -25,8 +25,8 @@ class TranscriptTextDoneEvent:
         type_ (TranscriptTextDoneEventType):
         text (str):
         logprobs (list[TokenLogprob] | Unset):
-        usage (TranscriptTextUsageTokens | Unset): Usage in tokens, counted as OpenAI counts it in streamed
-            transcriptions: 10
+        usage (TranscriptTextUsageTokens | Unset): Usage in tokens, counted as OpenAI counts it for its gpt-4o models:
+            10
             audio tokens per second of audio (rounded down), the prompt's text tokens, and
             the decoded text tokens as output.
     """

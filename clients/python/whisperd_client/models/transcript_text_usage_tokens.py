@@ -18,7 +18,7 @@ T = TypeVar("T", bound="TranscriptTextUsageTokens")
 
 @_attrs_define
 class TranscriptTextUsageTokens:
-    """Usage in tokens, counted as OpenAI counts it in streamed transcriptions: 10
+    """Usage in tokens, counted as OpenAI counts it for its gpt-4o models: 10
     audio tokens per second of audio (rounded down), the prompt's text tokens, and
     the decoded text tokens as output.
 

@@ -20,13 +20,13 @@ import {
     TokenLogprobToJSON,
     TokenLogprobToJSONTyped,
 } from './TokenLogprob';
-import type { TranscriptTextUsageDuration } from './TranscriptTextUsageDuration';
+import type { CreateTranscriptionResponseJsonUsage } from './CreateTranscriptionResponseJsonUsage';
 import {
-    TranscriptTextUsageDurationFromJSON,
-    TranscriptTextUsageDurationFromJSONTyped,
-    TranscriptTextUsageDurationToJSON,
-    TranscriptTextUsageDurationToJSONTyped,
-} from './TranscriptTextUsageDuration';
+    CreateTranscriptionResponseJsonUsageFromJSON,
+    CreateTranscriptionResponseJsonUsageFromJSONTyped,
+    CreateTranscriptionResponseJsonUsageToJSON,
+    CreateTranscriptionResponseJsonUsageToJSONTyped,
+} from './CreateTranscriptionResponseJsonUsage';
 
 /**
  * The transcript, for `response_format=json`.
@@ -45,7 +45,7 @@ export interface CreateTranscriptionResponseJson {
     /**
      * 
      */
-    usage?: TranscriptTextUsageDuration;
+    usage?: CreateTranscriptionResponseJsonUsage;
 }
 
 /**
@@ -68,7 +68,7 @@ export function CreateTranscriptionResponseJsonFromJSONTyped(json: any, ignoreDi
         
         'text': json['text'],
         'logprobs': json['logprobs'] == null ? undefined : ((json['logprobs'] as Array<any>).map(TokenLogprobFromJSON)),
-        'usage': json['usage'] == null ? undefined : TranscriptTextUsageDurationFromJSON(json['usage']),
+        'usage': json['usage'] == null ? undefined : CreateTranscriptionResponseJsonUsageFromJSON(json['usage']),
     };
 }
 
@@ -85,7 +85,7 @@ export function CreateTranscriptionResponseJsonToJSONTyped(value?: CreateTranscr
         
         'text': value['text'],
         'logprobs': value['logprobs'] == null ? undefined : ((value['logprobs'] as Array<any>).map(TokenLogprobToJSON)),
-        'usage': TranscriptTextUsageDurationToJSON(value['usage']),
+        'usage': CreateTranscriptionResponseJsonUsageToJSON(value['usage']),
     };
 }
 

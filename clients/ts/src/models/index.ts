@@ -3,6 +3,7 @@
 export * from './CreateTranscriptionRequestChunkingStrategy';
 export * from './CreateTranscriptionResponse';
 export * from './CreateTranscriptionResponseJson';
+export * from './CreateTranscriptionResponseJsonUsage';
 export * from './CreateTranscriptionResponseVerboseJson';
 export * from './CreateTranslationResponse';
 export * from './CreateTranslationResponseJson';

@@ -14,9 +14,9 @@ public struct CreateTranscriptionResponseJson: Sendable, Codable, Hashable {
     public var text: String
     /** Every token of the transcript with its log probability, when `include[]=logprobs`. */
     public var logprobs: [TokenLogprob]?
-    public var usage: TranscriptTextUsageDuration?
+    public var usage: CreateTranscriptionResponseJsonUsage?
 
-    public init(text: String, logprobs: [TokenLogprob]? = nil, usage: TranscriptTextUsageDuration? = nil) {
+    public init(text: String, logprobs: [TokenLogprob]? = nil, usage: CreateTranscriptionResponseJsonUsage? = nil) {
         self.text = text
         self.logprobs = logprobs
         self.usage = usage

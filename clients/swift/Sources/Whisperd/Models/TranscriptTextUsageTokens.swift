@@ -7,7 +7,7 @@
 
 import Foundation
 
-/** Usage in tokens, counted as OpenAI counts it in streamed transcriptions: 10 audio tokens per second of audio (rounded down), the prompt&#39;s text tokens, and the decoded text tokens as output.  */
+/** Usage in tokens, counted as OpenAI counts it for its gpt-4o models: 10 audio tokens per second of audio (rounded down), the prompt&#39;s text tokens, and the decoded text tokens as output.  */
 public struct TranscriptTextUsageTokens: Sendable, Codable, Hashable {
 
     public enum ModelType: String, Sendable, Codable, CaseIterable {
