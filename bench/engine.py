@@ -79,7 +79,7 @@ class Engine:
             "device": self.service.models.device,
             "compute_type": self.service.models.compute_type,
             "cpu_threads": self.settings.effective_cpu_threads,
-            "workers": self.settings.workers,
+            "workers": self.settings.effective_workers,
             "beam_size": options.beam_size,
             "temperatures": list(options.temperatures),
             "vad_filter": options.vad is not None,

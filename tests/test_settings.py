@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from whisperd.cli import build_parser
-from whisperd.settings import Settings, load_settings, markdown_table
+from whisperd.settings import MAX_AUTO_WORKERS, Settings, load_settings, markdown_table
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,7 +55,19 @@ def test_bad_choice_is_an_error() -> None:
 
 def test_cpu_threads_default_divides_cores_among_workers() -> None:
     settings = Settings(workers=1)
-    assert settings.effective_cpu_threads >= 1
+    assert settings.effective_cpu_threads == (os.cpu_count() or 1)
+
+
+def test_default_is_one_single_thread_worker_per_core_on_cpu() -> None:
+    settings = Settings(device="cpu")
+    cores = os.cpu_count() or 1
+    assert settings.effective_workers == min(cores, MAX_AUTO_WORKERS)
+    assert settings.effective_cpu_threads == max(1, cores // settings.effective_workers)
+
+
+def test_negative_workers_is_an_error() -> None:
+    with pytest.raises(ValueError, match="workers"):
+        load_settings(parse(), environ={"WHISPERD_WORKERS": "-1"})
 
 
 def test_readme_configuration_table_is_current() -> None:

@@ -77,8 +77,11 @@ def test_soak_eight_clients(soak_server: ServerProcess, voices: list[GeneratedAu
     # Warm up (the model, the allocator's pools, every code path) and record what each voice
     # transcribes to on its own: under load every answer must match its own voice's.
     references = [transcribe(base_url, voice, stream=False) for voice in voices]
-    for voice in voices:
-        transcribe(base_url, voice, stream=True)
+    # Then a concurrent round of each kind, so every inference worker has allocated its
+    # buffers too: the baseline is the steady state, and growth after it is a leak.
+    with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+        for stream in (False, True, False, True):
+            list(pool.map(transcribe, [base_url] * len(voices), voices, [stream] * len(voices)))
     rss_start = rss_bytes(soak_server.process.pid)
     deadline = time.monotonic() + SOAK_SECONDS
     failures: list[str] = []

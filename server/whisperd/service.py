@@ -83,13 +83,15 @@ class Transcriber:
                 device=settings.device,
                 compute_type=settings.compute_type,
                 cpu_threads=settings.effective_cpu_threads,
-                workers=settings.workers,
+                workers=settings.effective_workers,
             ),
             allow_local_paths=settings.allow_local_model_paths,
             max_loaded=settings.max_loaded_models,
             idle_ttl=settings.model_idle_ttl or None,
         )
-        self.runner = InferenceRunner(workers=settings.workers, max_queue=settings.max_queue)
+        self.runner = InferenceRunner(
+            workers=settings.effective_workers, max_queue=settings.max_queue
+        )
         self.metrics.watch_engine(self)
 
     async def load_default_model(self) -> None:

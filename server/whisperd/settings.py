@@ -16,6 +16,8 @@ from pathlib import Path
 
 import tomllib
 
+MAX_AUTO_WORKERS = 4
+
 
 def _default_cache_dir() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -38,7 +40,9 @@ class Settings:
         "default", "CTranslate2 compute type; default is int8 on CPU and float16 on CUDA."
     )
     cpu_threads: int = setting(0, "CPU threads per inference; 0 divides the cores among workers.")
-    workers: int = setting(1, "Inferences that run at the same time.")
+    workers: int = setting(
+        0, "Inferences that run at the same time; 0: one per core (at most 4) on CPU, 1 on CUDA."
+    )
     max_queue: int = setting(16, "Requests that may wait for a worker before 429 answers.")
     max_upload_bytes: int = setting(25 * 1024 * 1024, "Largest request body, in bytes (413 above).")
     max_audio_seconds: float = setting(7200.0, "Longest audio accepted, in seconds (400 above).")
@@ -79,10 +83,24 @@ class Settings:
         return self.host in ("127.0.0.1", "::1", "localhost") or self.host.startswith("127.")
 
     @property
+    def effective_workers(self) -> int:
+        """Measured on 2 cores (bench/README.md): two 1-thread inferences serve 1.8 x the audio
+        of one 2-thread inference, and one thread decodes a lone request no slower than two.
+        CTranslate2's intra-op threads scale poorly, so by default each core runs its own
+        inference (up to 4, then they share the cores); a GPU runs one at a time."""
+        if self.workers > 0:
+            return self.workers
+        from whisperd.engine.models import resolve_device
+
+        if resolve_device(self.device) == "cuda":
+            return 1
+        return max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
+
+    @property
     def effective_cpu_threads(self) -> int:
         if self.cpu_threads > 0:
             return self.cpu_threads
-        return max(1, (os.cpu_count() or 1) // max(1, self.workers))
+        return max(1, (os.cpu_count() or 1) // self.effective_workers)
 
     @staticmethod
     def env_var(name: str) -> str:
@@ -168,8 +186,8 @@ def _check(settings: Settings) -> None:
             raise ValueError(f"{f.name} must be one of {', '.join(choices)}")
     if not 0 < settings.port < 65536:
         raise ValueError("port must be between 1 and 65535")
-    if settings.workers < 1:
-        raise ValueError("workers must be at least 1")
+    if settings.workers < 0:
+        raise ValueError("workers must be 0 (automatic) or more")
     if settings.max_upload_bytes < 1:
         raise ValueError("max_upload_bytes must be positive")
     if settings.api_keys_file and not Path(settings.api_keys_file).is_file():
