@@ -49,6 +49,35 @@ def test_segments_are_decoded_lazily_and_cancellable(
         list(run.segments)
 
 
+def test_cancelling_stops_before_the_next_model_call(
+    manager: ModelManager, long_speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flag set while the first window is encoded stops the run before its decoding: an
+    abandoned request does not hold its worker through a window's fallback ladder."""
+    model = manager.get("base")
+    cancel = threading.Event()
+    calls: list[str] = []
+    ctranslate2_model = type(model.whisper.model.wrapped)
+    encode, generate = ctranslate2_model.encode, ctranslate2_model.generate
+
+    def encode_then_cancel(self: object, *args: object, **kwargs: object) -> object:
+        calls.append("encode")
+        output = encode(self, *args, **kwargs)
+        cancel.set()
+        return output
+
+    def recording_generate(self: object, *args: object, **kwargs: object) -> object:
+        calls.append("generate")
+        return generate(self, *args, **kwargs)
+
+    monkeypatch.setattr(ctranslate2_model, "encode", encode_then_cancel)
+    monkeypatch.setattr(ctranslate2_model, "generate", recording_generate)
+    run = start_transcription(model, long_speech, DecodeOptions(language="en"), cancel)
+    with pytest.raises(Cancelled):
+        next(run.segments)
+    assert calls == ["encode"]
+
+
 def test_transcribe_returns_every_segment_in_order(
     manager: ModelManager, english_speech: GeneratedAudio
 ) -> None:
@@ -98,13 +127,14 @@ def test_detecting_the_language_encodes_the_first_window_once(
         audio = decode_audio(handle).samples
     stated = transcribe(model, audio, DecodeOptions(language="en"))
     encodings = []
-    original = type(model.whisper.model).encode
+    ctranslate2_model = type(model.whisper.model.wrapped)
+    original = ctranslate2_model.encode
 
     def counting(self: object, *args: object, **kwargs: object) -> object:
         encodings.append(1)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(type(model.whisper.model), "encode", counting)
+    monkeypatch.setattr(ctranslate2_model, "encode", counting)
     detected = transcribe(model, audio, DecodeOptions())
     assert detected.info.language == "en"
     assert len(encodings) == 1  # detection's encoding is the decoding's

@@ -21,6 +21,7 @@ from faster_whisper.vad import VadOptions
 from whisperd.engine.audio import SAMPLE_RATE
 from whisperd.engine.logprobs import TokenLogprob, score_tokens, token_bytes
 from whisperd.engine.models import LoadedModel
+from whisperd.engine.whisper import Cancelled as Cancelled  # callers catch it from here
 
 TEMPERATURE_LADDER = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 FRAMES_PER_SECOND = 100
@@ -28,10 +29,6 @@ WINDOW_FRAMES = 3000
 WINDOW_SECONDS = 30
 # Punctuation OpenAI leaves out of its word list ("Hello," is the word "Hello").
 _WORD_EDGE_PUNCTUATION = "\"'“”‘’«»¿¡([{)]}.,!?:;。，、！？：；…-"
-
-
-class Cancelled(Exception):
-    """The caller asked the transcription to stop."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +151,24 @@ def start_transcription(
     options: DecodeOptions,
     cancel: threading.Event | None = None,
 ) -> TranscriptionRun:
-    """Detect the language (encoding the first window) and return the segment iterator."""
+    """Detect the language (encoding the first window) and return the segment iterator.
+
+    The calling thread must also iterate the segments: ``cancel`` is watched per thread."""
+    whisper = model.whisper
+    whisper.watch_cancel(cancel)
+    try:
+        return _start_transcription(model, audio, options, cancel)
+    except BaseException:
+        whisper.watch_cancel(None)
+        raise
+
+
+def _start_transcription(
+    model: LoadedModel,
+    audio: np.ndarray,
+    options: DecodeOptions,
+    cancel: threading.Event | None,
+) -> TranscriptionRun:
     whisper = model.whisper
     language = options.language
     if not model.multilingual:
@@ -296,6 +310,7 @@ def _segments(
         if close is not None:
             close()
         model.whisper.forget_encoder_output()
+        model.whisper.watch_cancel(None)
 
 
 def _words(raw_words: object) -> tuple[Word, ...]:
