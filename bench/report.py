@@ -67,6 +67,10 @@ def banner(results: dict[str, t.Any]) -> str:
 def environment(results: dict[str, t.Any]) -> str:
     machine, versions, settings = results["machine"], results["versions"], results["settings"]
     git = results.get("git", {})
+    effective = results.get("effective")  # absent in runs before automatic workers
+    effective_text = (
+        f": {effective['workers']} × {effective['cpu_threads']} thread(s) here" if effective else ""
+    )
     return "\n".join(
         [
             f"- CPU: {machine['cpu_model']}, {machine['logical_cores']} logical cores "
@@ -75,9 +79,9 @@ def environment(results: dict[str, t.Any]) -> str:
             f"- Python {machine['python']}, faster-whisper {versions.get('faster-whisper')}, "
             f"ctranslate2 {versions.get('ctranslate2')}, whisperd {versions.get('whisperd')} "
             f"at {str(git.get('commit', '?'))[:12]}{' (dirty tree)' if git.get('dirty') else ''}",
-            f"- Server settings: workers {settings['workers']}, "
-            f"cpu_threads {settings['cpu_threads']} "
-            f"(0 = cores ÷ workers), beam_size {settings['beam_size']}, "
+            f"- Server settings: workers {settings['workers']} (0 = one per core, at most 4), "
+            f"cpu_threads {settings['cpu_threads']} (0 = cores ÷ workers){effective_text}, "
+            f"beam_size {settings['beam_size']}, "
             f"compute_type {settings['compute_type']}, "
             f"device {settings['device']}, vad_filter {settings['vad_filter']}",
             f"- Run: {results['mode']} profile, started {results['started_at']}, took "

@@ -99,6 +99,10 @@ class Run:
             "versions": system.versions(),
             "git": system.git_state(),
             "settings": {k: v for k, v in asdict(self.settings).items() if k not in ("api_key",)},
+            "effective": {
+                "workers": self.settings.effective_workers,
+                "cpu_threads": self.settings.effective_cpu_threads,
+            },
             "corpus": {
                 "long_files": [c.describe() for c in clips],
                 "short_pool": [c.describe() for c in pool],
@@ -183,6 +187,26 @@ class Run:
             )
         return out  # the engine goes with this frame; execute() then collects it
 
+    def served_in_order(self, model: str, server: Server, pool: list[Clip]) -> dict[str, t.Any]:
+        """Arrival order is only observable when one worker serves the queue, so with more
+        (the default on a multi-core CPU) the check gets a server of its own with one."""
+
+        def check(base_url: str) -> dict[str, t.Any]:
+            return load.served_in_order(
+                base_url,
+                model,
+                max(pool, key=lambda c: c.duration),
+                min(pool, key=lambda c: c.duration),
+                self.profile.fifo_requests,
+            )
+
+        if self.settings.effective_workers == 1:
+            return check(server.base_url)
+        log_path = self.scratch / f"server-{model}-one-worker.log"
+        with Server(model, self.cache_dir, log_path, ["--workers", "1"]) as one_worker:
+            one_worker.wait_ready()
+            return {**check(one_worker.base_url), "server": "--workers 1"}
+
     def measure_with_server(
         self, model: str, engine: Engine, server: Server, out: dict[str, t.Any],
         clips: list[Clip], pool: list[Clip], latency_clip: Clip,
@@ -216,17 +240,9 @@ class Run:
                     profile.requests_per_level,
                 ),
             )
-            if self.settings.workers == 1:
-                out["fifo"] = self.attempt(
-                    f"{model}/fifo",
-                    lambda: load.served_in_order(
-                        server.base_url,
-                        model,
-                        max(pool, key=lambda c: c.duration),
-                        min(pool, key=lambda c: c.duration),
-                        profile.fifo_requests,
-                    ),
-                )
+            out["fifo"] = self.attempt(
+                f"{model}/fifo", lambda: self.served_in_order(model, server, pool)
+            )
         if "memory" not in self.skip:
             out["memory"] = self.attempt(
                 f"{model}/memory",
