@@ -58,8 +58,14 @@ def test_cpu_threads_default_divides_cores_among_workers() -> None:
     assert settings.effective_cpu_threads == (os.cpu_count() or 1)
 
 
-def test_default_is_one_single_thread_worker_per_core_on_cpu() -> None:
+def test_default_is_one_worker_on_every_core() -> None:
     settings = Settings(device="cpu")
+    assert settings.effective_workers == 1
+    assert settings.effective_cpu_threads == (os.cpu_count() or 1)
+
+
+def test_zero_workers_is_one_single_thread_worker_per_core_on_cpu() -> None:
+    settings = Settings(device="cpu", workers=0)
     cores = os.cpu_count() or 1
     assert settings.effective_workers == min(cores, MAX_AUTO_WORKERS)
     assert settings.effective_cpu_threads == max(1, cores // settings.effective_workers)

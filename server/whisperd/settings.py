@@ -41,7 +41,9 @@ class Settings:
     )
     cpu_threads: int = setting(0, "CPU threads per inference; 0 divides the cores among workers.")
     workers: int = setting(
-        0, "Inferences that run at the same time; 0: one per core (at most 4) on CPU, 1 on CUDA."
+        1,
+        "Inferences that run at the same time; 0: one single-threaded inference per core "
+        "(at most 4) on CPU, for many concurrent short requests.",
     )
     max_queue: int = setting(16, "Requests that may wait for a worker before 429 answers.")
     max_upload_bytes: int = setting(25 * 1024 * 1024, "Largest request body, in bytes (413 above).")
@@ -84,10 +86,10 @@ class Settings:
 
     @property
     def effective_workers(self) -> int:
-        """Measured on 2 cores (bench/README.md): two 1-thread inferences serve 1.8 x the audio
-        of one 2-thread inference, and one thread decodes a lone request no slower than two.
-        CTranslate2's intra-op threads scale poorly, so by default each core runs its own
-        inference (up to 4, then they share the cores); a GPU runs one at a time."""
+        """The default, one inference on all cores, decodes a lone long file fastest (2 cores:
+        one thread took ~1.5 x as long, bench/README.md). With 0, each core runs its own
+        single-threaded inference (up to 4): 1.8 x the throughput of many concurrent short
+        requests on 2 cores. A GPU runs one at a time either way."""
         if self.workers > 0:
             return self.workers
         from whisperd.engine.models import resolve_device
