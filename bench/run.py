@@ -189,7 +189,7 @@ class Run:
 
     def served_in_order(self, model: str, server: Server, pool: list[Clip]) -> dict[str, t.Any]:
         """Arrival order is only observable when one worker serves the queue, so with more
-        (the default on a multi-core CPU) the check gets a server of its own with one."""
+        (``--workers 0`` or above 1) the check gets a server of its own with one."""
 
         def check(base_url: str) -> dict[str, t.Any]:
             return load.served_in_order(

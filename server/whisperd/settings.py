@@ -88,8 +88,8 @@ class Settings:
     def effective_workers(self) -> int:
         """The default, one inference on all cores, decodes a lone long file fastest (2 cores:
         one thread took ~1.5 x as long, bench/README.md). With 0, each core runs its own
-        single-threaded inference (up to 4): 1.8 x the throughput of many concurrent short
-        requests on 2 cores. A GPU runs one at a time either way."""
+        single-threaded inference (up to 4): 1.2 to 1.8 x the throughput of many concurrent
+        short requests on two 2-core machines. A GPU runs one at a time either way."""
         if self.workers > 0:
             return self.workers
         from whisperd.engine.models import resolve_device

@@ -2,8 +2,9 @@
 
 This module knows nothing of HTTP. It turns :class:`DecodeOptions` into faster-whisper's
 arguments, picks the language, and yields :class:`Segment` objects one at a time as the
-model decodes them, so a caller can stream them. It checks a cancel flag between segments,
-which is how a disconnected client stops its inference.
+model decodes them, so a caller can stream them. A cancel flag, checked between segments
+and (by :mod:`whisperd.engine.whisper`) before every model call, is how a disconnected
+client stops its inference.
 """
 
 from __future__ import annotations
