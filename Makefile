@@ -20,6 +20,8 @@ TEST_TARGETS := lint test-server
 -include clients/clients.mk
 -include conformance/conformance.mk
 -include bench/bench.mk
+-include scripts/pythons.mk
+-include deploy/deploy.mk
 
 help:
 	@echo "make serve    set up (venv, dependencies, model) and start the server on $(HOST):$(PORT)"

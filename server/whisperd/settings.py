@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import sys
 import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, packaged
+    import tomli as tomllib
 
 MAX_AUTO_WORKERS = 4
 
