@@ -2,7 +2,7 @@
 loads and calls it for a default request.
 
 Nothing here restates the server's choices. The model is loaded by the server's own
-:class:`whisperd.service.Transcriber` (its model manager, with the runtime options the
+:class:`whisperd.core.service.Service` (its model manager, with the runtime options the
 settings give: device, compute type, CPU threads per worker), and the decoding options are
 the ones that object builds for a request whose form holds only ``file`` and ``model``
 (beam size from the settings, the temperature fallback ladder, VAD and batching as the
@@ -20,17 +20,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from faster_whisper import BatchedInferencePipeline
+from whisperd.api.plan import PlanDefaults, plan_request
+from whisperd.core.service import Service
 from whisperd.engine.audio import decode_audio
-from whisperd.engine.models import LoadedModel
 from whisperd.engine.transcribe import (
     DecodeOptions,
     VadSettings,
     start_transcription,
     transcript_text,
 )
-from whisperd.params import parse_audio_request
-from whisperd.service import Transcriber
 from whisperd.settings import Settings
+from whisperd.store.manager import LoadedModel
 
 from bench.corpus import Clip
 
@@ -57,7 +57,7 @@ class Engine:
     def __init__(self, model_id: str, settings: Settings) -> None:
         self.settings = dataclasses.replace(settings, model=model_id)
         # The server's service object, never serving: only its model loading and options.
-        self.service = Transcriber(self.settings)
+        self.service = Service(self.settings)
         started = time.monotonic()
         self.model: LoadedModel = self.service.models.get(model_id)
         self.load_seconds = time.monotonic() - started
@@ -66,20 +66,20 @@ class Engine:
 
     def request_options(self, fields: dict[str, object]) -> DecodeOptions:
         """The :class:`DecodeOptions` the server derives from a form of ``model`` + ``fields``."""
-        request = parse_audio_request(
+        plan = plan_request(
             {"model": self.model.id, **fields},
             task="transcribe",
-            default_vad=self.settings.vad_filter,
+            defaults=PlanDefaults.from_settings(self.settings),
         )
-        return self.service._decode_options(request, self.model)
+        return self.service.check(plan.decoding, self.model)
 
     def describe(self) -> dict[str, object]:
         options = self.options
         return {
             "device": self.service.models.device,
             "compute_type": self.service.models.compute_type,
-            "cpu_threads": self.settings.effective_cpu_threads,
-            "workers": self.settings.effective_workers,
+            "cpu_threads": self.service.sizing.cpu_threads,
+            "workers": self.service.sizing.workers,
             "beam_size": options.beam_size,
             "temperatures": list(options.temperatures),
             "vad_filter": options.vad is not None,
@@ -100,7 +100,7 @@ class Engine:
         first segment too (the floor for a stream's first delta)."""
         samples, decode_seconds = self.decode(clip)
         started = time.monotonic()
-        run = start_transcription(self.model, samples, self.options)
+        run = start_transcription(self.model.whisper, samples, self.options)
         segments = []
         first: float | None = None
         for segment in run.segments:
@@ -112,7 +112,7 @@ class Engine:
 
     def timed(self, samples: np.ndarray, options: DecodeOptions) -> TimedText:
         started = time.monotonic()
-        run = start_transcription(self.model, samples, options)
+        run = start_transcription(self.model.whisper, samples, options)
         text = transcript_text(list(run.segments))
         return TimedText(text, time.monotonic() - started)
 

@@ -17,8 +17,9 @@ from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
-from whisperd.engine.catalog import KNOWN_MODELS, ModelNotFoundError, ModelUnavailableError, locate
+from whisperd.core.sizing import Sizing, size_for
 from whisperd.settings import Settings, load_settings
+from whisperd.store.catalog import KNOWN_MODELS, ModelNotFoundError, ModelUnavailableError, locate
 
 from bench import load, phases, system
 from bench.client import new_client, transcribe_json
@@ -45,6 +46,7 @@ class Run:
         self.skip = skip
         self.settings: Settings = load_settings(None)
         self.cache_dir = Path(self.settings.cache_dir).expanduser()
+        self.sizing: Sizing = size_for(self.settings)
         self.scratch = Path(tempfile.mkdtemp(prefix="whisperd-bench-"))
         self.corpus = Corpus(shared_dir / "audio", self.scratch)
         self.matrix_model = matrix_model
@@ -100,8 +102,8 @@ class Run:
             "git": system.git_state(),
             "settings": {k: v for k, v in asdict(self.settings).items() if k not in ("api_key",)},
             "effective": {
-                "workers": self.settings.effective_workers,
-                "cpu_threads": self.settings.effective_cpu_threads,
+                "workers": self.sizing.workers,
+                "cpu_threads": self.sizing.cpu_threads,
             },
             "corpus": {
                 "long_files": [c.describe() for c in clips],
@@ -200,7 +202,7 @@ class Run:
                 self.profile.fifo_requests,
             )
 
-        if self.settings.effective_workers == 1:
+        if self.sizing.workers == 1:
             return check(server.base_url)
         log_path = self.scratch / f"server-{model}-one-worker.log"
         with Server(model, self.cache_dir, log_path, ["--workers", "1"]) as one_worker:

@@ -1,31 +1,27 @@
 """Bad input always gets OpenAI's error envelope with the right status, and the server
-keeps serving."""
+keeps serving. In process: none of these needs a served socket, and only the last needs
+model output."""
 
 from __future__ import annotations
 
+import typing as t
 from pathlib import Path
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
-from tests.audio_factory import GeneratedAudio, tone, write_wav
+from tests.support.audio import GeneratedAudio, tone, write_wav
+from tests.support.errors import assert_error
+from tests.support.http import URL
+from tests.support.inprocess import app_client
 
-URL = "/v1/audio/transcriptions"
 
-
-def assert_error(
-    response: httpx.Response, status: int, param: str | None = None, code: str | None = None
-) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    error = response.json()["error"]
-    assert set(error) == {"message", "type", "param", "code"}
-    assert isinstance(error["message"], str) and error["message"]
-    if param is not None:
-        assert error["param"] == param
-    if code is not None:
-        assert error["code"] == code
-    return dict(error)
+@pytest.fixture(scope="module")
+def client(model_cache_dir: Path) -> t.Iterator[TestClient]:
+    """The app in this process, default model tiny.en (base is installed too)."""
+    with app_client(model_cache_dir) as app:
+        yield app
 
 
 def upload(

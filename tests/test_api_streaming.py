@@ -8,8 +8,8 @@ import typing as t
 
 import httpx
 
-from tests.audio_factory import GeneratedAudio
-from tests.conftest import shared_path
+from tests.support.audio import GeneratedAudio
+from tests.support.paths import shared_path
 
 URL = "/v1/audio/transcriptions"
 

@@ -11,8 +11,8 @@ import typing as t
 import httpx
 import pytest
 
-from tests.audio_factory import GeneratedAudio
-from tests.wer import normalise, word_error_rate
+from tests.support.audio import GeneratedAudio
+from tests.support.wer import normalise, word_error_rate
 
 URL = "/v1/audio/transcriptions"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.audio_factory import GeneratedAudio
-from tests.conftest import SHARED_AUDIO, shared_path
-from tests.wer import read_manifest, word_error_rate
+from tests.support.audio import GeneratedAudio
+from tests.support.paths import SHARED_AUDIO, shared_path
+from tests.support.wer import read_manifest, word_error_rate
 
 URL = "/v1/audio/translations"
 

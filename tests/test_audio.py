@@ -15,7 +15,7 @@ from whisperd.engine.audio import (
     decode_audio,
 )
 
-from tests.audio_factory import (
+from tests.support.audio import (
     ENCODINGS,
     Encoding,
     GeneratedAudio,
@@ -24,7 +24,7 @@ from tests.audio_factory import (
     tone,
     write_wav,
 )
-from tests.conftest import SHARED_AUDIO
+from tests.support.paths import SHARED_AUDIO
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS, ids=lambda e: e.name)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import SHARED_AUDIO, shared_path
-from tests.wer import (
+from tests.support.paths import SHARED_AUDIO, shared_path
+from tests.support.wer import (
     ManifestRow,
     character_error_rate,
     corpus_error_rate,

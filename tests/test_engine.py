@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
-from whisperd.engine.catalog import KNOWN_MODELS, ModelNotFoundError
-from whisperd.engine.models import ModelManager, RuntimeOptions
-from whisperd.engine.packs import MARKER_FILE, ModelPack, PackError, assembled_directory
 from whisperd.engine.transcribe import Cancelled, DecodeOptions, start_transcription, transcribe
+from whisperd.store.catalog import KNOWN_MODELS, ModelNotFoundError
+from whisperd.store.manager import ModelManager, RuntimeOptions
+from whisperd.store.packs import MARKER_FILE, ModelPack, PackError, assembled_directory
 
-from tests.audio_factory import GeneratedAudio, read_wav
-from tests.wer import word_error_rate
+from tests.support.audio import GeneratedAudio, read_wav
+from tests.support.wer import word_error_rate
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_segments_are_decoded_lazily_and_cancellable(
 ) -> None:
     model = manager.get("base")
     cancel = threading.Event()
-    run = start_transcription(model, long_speech, DecodeOptions(language="en"), cancel)
+    run = start_transcription(model.whisper, long_speech, DecodeOptions(language="en"), cancel)
     first = next(run.segments)
     assert first.start < 30.0  # the first window's text, before the others are decoded
     cancel.set()
@@ -72,7 +72,7 @@ def test_cancelling_stops_before_the_next_model_call(
 
     monkeypatch.setattr(ctranslate2_model, "encode", encode_then_cancel)
     monkeypatch.setattr(ctranslate2_model, "generate", recording_generate)
-    run = start_transcription(model, long_speech, DecodeOptions(language="en"), cancel)
+    run = start_transcription(model.whisper, long_speech, DecodeOptions(language="en"), cancel)
     with pytest.raises(Cancelled):
         next(run.segments)
     assert calls == ["encode"]
@@ -84,7 +84,7 @@ def test_transcribe_returns_every_segment_in_order(
     samples, rate = read_wav(english_speech.path)
     with open(english_speech.path, "rb") as handle:
         audio = decode_audio(handle).samples
-    transcript = transcribe(manager.get("base"), audio, DecodeOptions(word_timestamps=True))
+    transcript = transcribe(manager.get("base").whisper, audio, DecodeOptions(word_timestamps=True))
     assert transcript.info.language == "en"
     assert [segment.id for segment in transcript.segments] == list(range(len(transcript.segments)))
     assert transcript.words and transcript.text
@@ -96,7 +96,7 @@ def test_logprobs_cover_every_text_token(
 ) -> None:
     with open(english_speech.path, "rb") as handle:
         audio = decode_audio(handle).samples
-    transcript = transcribe(manager.get("base"), audio, DecodeOptions(token_logprobs=True))
+    transcript = transcribe(manager.get("base").whisper, audio, DecodeOptions(token_logprobs=True))
     for segment in transcript.segments:
         text_tokens = [t for t in segment.tokens if t < transcript.info.eot_token]
         assert len(segment.logprobs) == len(text_tokens)
@@ -107,9 +107,9 @@ def test_long_audio_decodes_in_batches_with_the_same_words(
     manager: ModelManager, long_speech: np.ndarray
 ) -> None:
     model = manager.get("base")
-    sequential = transcribe(model, long_speech, DecodeOptions(language="en"))
+    sequential = transcribe(model.whisper, long_speech, DecodeOptions(language="en"))
     batched = transcribe(
-        model, long_speech, DecodeOptions(language="en", batch_size=4, word_timestamps=True)
+        model.whisper, long_speech, DecodeOptions(language="en", batch_size=4, word_timestamps=True)
     )
     assert word_error_rate(sequential.text, batched.text) < 0.1
     starts = [segment.start for segment in batched.segments]
@@ -125,7 +125,7 @@ def test_detecting_the_language_encodes_the_first_window_once(
     model = manager.get("base")
     with open(english_speech.path, "rb") as handle:
         audio = decode_audio(handle).samples
-    stated = transcribe(model, audio, DecodeOptions(language="en"))
+    stated = transcribe(model.whisper, audio, DecodeOptions(language="en"))
     encodings = []
     ctranslate2_model = type(model.whisper.model.wrapped)
     original = ctranslate2_model.encode
@@ -135,7 +135,7 @@ def test_detecting_the_language_encodes_the_first_window_once(
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(ctranslate2_model, "encode", counting)
-    detected = transcribe(model, audio, DecodeOptions())
+    detected = transcribe(model.whisper, audio, DecodeOptions())
     assert detected.info.language == "en"
     assert len(encodings) == 1  # detection's encoding is the decoding's
     assert detected.text == stated.text

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from whisperd.app import SPEC_PATH
 from whisperd.errors import ApiError
-from whisperd.form import normalise_fields, validate_values
+from whisperd.http.form import normalise_fields, validate_values
 
 SPEC = yaml.safe_load(SPEC_PATH.read_text())
 SCHEMA = SPEC["components"]["schemas"]["CreateTranscriptionRequest"]

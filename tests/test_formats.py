@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from whisperd.engine.logprobs import TokenLogprob
-from whisperd.engine.transcribe import Segment, Transcript, TranscriptInfo, Word
-from whisperd.formats import (
+from whisperd.api.formats import (
     f32,
     render,
     srt_body,
@@ -15,8 +13,11 @@ from whisperd.formats import (
     vtt_body,
     vtt_timestamp,
 )
+from whisperd.api.plan import RenderOptions
+from whisperd.engine.logprobs import TokenLogprob
+from whisperd.engine.transcribe import Segment, Transcript, TranscriptInfo, Word
 
-from tests.conftest import shared_path
+from tests.support.paths import shared_path
 
 FIXTURES = "openai/fixtures/responses"
 
@@ -44,14 +45,14 @@ def hello_world(task: str = "transcribe") -> Transcript:
 
 
 def test_json_matches_openai_bytes() -> None:
-    body, media_type = render(hello_world(), "json")
+    body, media_type = render(hello_world(), RenderOptions("json"))
     expected = b'{"text":"Hello, world! This is a test.","usage":{"type":"duration","seconds":2}}'
     assert body == expected
     assert media_type == "application/json"
 
 
 def test_json_usage_in_tokens_as_openai_reports_it_for_gpt_4o() -> None:
-    body, _ = render(hello_world(), "json", token_usage=True)
+    body, _ = render(hello_world(), RenderOptions("json", token_usage=True))
     usage = json.loads(body)["usage"]
     # OpenAI, 1.70 s: {"type":"tokens","total_tokens":28,"input_tokens":17,...}
     assert list(usage) == ["type", "total_tokens", "input_tokens", "input_token_details",
@@ -60,31 +61,31 @@ def test_json_usage_in_tokens_as_openai_reports_it_for_gpt_4o() -> None:
 
 
 def test_json_of_translation_has_no_usage() -> None:
-    body, _ = render(hello_world("translate"), "json")
+    body, _ = render(hello_world("translate"), RenderOptions("json"))
     assert json.loads(body) == {"text": "Hello, world! This is a test."}
 
 
 def test_text_is_text_and_one_newline() -> None:
-    body, media_type = render(hello_world(), "text")
+    body, media_type = render(hello_world(), RenderOptions("text"))
     assert body == b"Hello, world! This is a test.\n"
     assert media_type == "text/plain; charset=utf-8"
 
 
 def test_srt_framing_matches_openai_fixture() -> None:
     expected = shared_path(f"{FIXTURES}/transcriptions__whisper-1__srt__openai-dotnet-2025-09.srt")
-    body, _ = render(hello_world(), "srt")
+    body, _ = render(hello_world(), RenderOptions("srt"))
     assert body == expected.read_bytes()
 
 
 def test_vtt_framing_matches_openai_fixture() -> None:
     expected = shared_path(f"{FIXTURES}/transcriptions__whisper-1__vtt__openai-dotnet-2025-09.vtt")
-    body, _ = render(hello_world(), "vtt")
+    body, _ = render(hello_world(), RenderOptions("vtt"))
     assert body == expected.read_bytes()
 
 
 def test_text_matches_openai_fixture() -> None:
     expected = shared_path(f"{FIXTURES}/transcriptions__whisper-1__text__openai-dotnet-2025-09.txt")
-    body, _ = render(hello_world(), "text")
+    body, _ = render(hello_world(), RenderOptions("text"))
     assert body == expected.read_bytes()
 
 
@@ -127,7 +128,7 @@ def test_cue_text_never_breaks_a_cue() -> None:
 
 
 def test_verbose_json_key_order_and_float32_values() -> None:
-    body, _ = render(hello_world(), "verbose_json")
+    body, _ = render(hello_world(), RenderOptions("verbose_json"))
     text = body.decode()
     assert text.startswith(
         '{"task":"transcribe","language":"english","duration":1.7000000476837158,'
@@ -142,7 +143,7 @@ def test_verbose_json_key_order_and_float32_values() -> None:
 
 
 def test_verbose_json_words_only_has_no_segments_key() -> None:
-    body, _ = render(hello_world(), "verbose_json", segments=False, words=True)
+    body, _ = render(hello_world(), RenderOptions("verbose_json", segments=False, words=True))
     data = json.loads(body)
     assert list(data) == ["task", "language", "duration", "text", "words", "usage"]
     assert data["words"][0] == {"word": "Hello", "start": 0.0, "end": f32(0.32)}
@@ -150,7 +151,7 @@ def test_verbose_json_words_only_has_no_segments_key() -> None:
 
 
 def test_verbose_json_of_translation_is_english_without_usage() -> None:
-    body, _ = render(hello_world("translate"), "verbose_json")
+    body, _ = render(hello_world("translate"), RenderOptions("verbose_json"))
     data = json.loads(body)
     assert data["task"] == "translate"
     assert data["language"] == "english"
@@ -162,7 +163,7 @@ def test_json_logprobs_list_tokens_with_bytes() -> None:
     transcript.segments[0] = segment(
         0, 0.0, 2.0, " Hi.", logprobs=(TokenLogprob(" Hi", -0.25, (32, 72, 105)),)
     )
-    body, _ = render(transcript, "json", include_logprobs=True)
+    body, _ = render(transcript, RenderOptions("json", logprobs=True))
     assert json.loads(body)["logprobs"] == [
         {"token": " Hi", "logprob": -0.25, "bytes": [32, 72, 105]}
     ]
@@ -170,11 +171,11 @@ def test_json_logprobs_list_tokens_with_bytes() -> None:
 
 def test_usage_seconds_round_up() -> None:
     info = TranscriptInfo(task="transcribe", language="en", language_probability=1.0, duration=3.01)
-    body, _ = render(Transcript(info, []), "json")
+    body, _ = render(Transcript(info, []), RenderOptions("json"))
     assert json.loads(body) == {"text": "", "usage": {"type": "duration", "seconds": 4}}
 
 
 def test_non_ascii_text_is_utf8_not_escaped() -> None:
     info = TranscriptInfo(task="transcribe", language="ja", language_probability=1.0, duration=1.0)
-    body, _ = render(Transcript(info, [segment(0, 0.0, 1.0, "客観的実在")]), "json")
+    body, _ = render(Transcript(info, [segment(0, 0.0, 1.0, "客観的実在")]), RenderOptions("json"))
     assert "客観的実在".encode() in body

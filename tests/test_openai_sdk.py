@@ -7,7 +7,7 @@ import typing as t
 import openai
 import pytest
 
-from tests.audio_factory import GeneratedAudio
+from tests.support.audio import GeneratedAudio
 
 
 def test_snippet_from_the_issue(openai_client: t.Any, english_speech: GeneratedAudio) -> None:

@@ -1,68 +1,74 @@
-"""Operations: /health, /ready, /metrics, request ids, JSON logs, /v1/models."""
+"""Operations: /health, /ready, /metrics, request ids, JSON logs, /v1/models. In process,
+but for the log lines, which are read from a served process's output."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+import typing as t
 from pathlib import Path
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
-from tests.audio_factory import GeneratedAudio
-from tests.conftest import ServerProcess, start_server
+from tests.support.audio import GeneratedAudio
+from tests.support.inprocess import app_client
+from tests.support.server import ServerProcess
 
 
-def test_health_reports_the_queue(client: httpx.Client) -> None:
+@pytest.fixture(scope="module")
+def client(model_cache_dir: Path) -> t.Iterator[TestClient]:
+    """The app in this process with the default settings (default model base)."""
+    with app_client(model_cache_dir, model="base") as app:
+        yield app
+
+
+def test_health_reports_the_queue(client: TestClient) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok"
     assert set(body["queue"]) == {"workers", "running", "waiting", "max_queue"}
     assert body["queue"]["workers"] >= 1
 
 
-def test_ready_once_the_default_model_is_loaded(client: httpx.Client) -> None:
+def test_ready_once_the_default_model_is_loaded(client: TestClient) -> None:
     response = client.get("/ready")
     assert response.status_code == 200
     assert response.json() == {"status": "ready", "default_model": "base"}
 
 
-def test_ready_is_503_when_the_default_model_cannot_load(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> None:
+def test_ready_is_503_when_the_default_model_cannot_load(tmp_path: Path) -> None:
     broken = tmp_path / "broken-model"
     broken.mkdir()
     (broken / "model.bin").write_bytes(b"not a CTranslate2 model")
-    server = start_server(tmp_path_factory, tmp_path / "cache", "--model", str(broken))
-    try:
-        response = httpx.get(f"{server.base_url}/ready")
+    with app_client(tmp_path / "cache", model=str(broken)) as client:
+        response = client.get("/ready")
         assert response.status_code == 503
         assert response.json()["status"] == "failed"
         assert "could not be loaded" in response.json()["error"]
-        assert httpx.get(f"{server.base_url}/health").status_code == 200
-    finally:
-        server.stop()
+        assert client.get("/health").status_code == 200
 
 
-def test_request_id_is_echoed(client: httpx.Client) -> None:
+def test_request_id_is_echoed(client: TestClient) -> None:
     response = client.get("/health", headers={"X-Request-Id": "client-chosen-42"})
     assert response.headers["x-request-id"] == "client-chosen-42"
 
 
-def test_request_id_is_generated_when_absent_or_unsafe(client: httpx.Client) -> None:
+def test_request_id_is_generated_when_absent_or_unsafe(client: TestClient) -> None:
     generated = client.get("/health").headers["x-request-id"]
     assert re.fullmatch(r"req_[0-9a-f]{32}", generated)
     unsafe = client.get("/health", headers={"X-Request-Id": "bad id/with spaces;and=more"})
     assert unsafe.headers["x-request-id"].startswith("req_")
 
 
-def test_errors_carry_a_request_id_too(client: httpx.Client) -> None:
+def test_errors_carry_a_request_id_too(client: TestClient) -> None:
     assert client.get("/v1/nowhere").headers["x-request-id"].startswith("req_")
 
 
-def test_logs_are_json_lines_with_request_ids(client: httpx.Client, server: ServerProcess) -> None:
+def test_logs_are_json_lines_with_request_ids(server: ServerProcess) -> None:
     request_id = "log-check-7"
-    client.get("/v1/models", headers={"X-Request-Id": request_id})
+    httpx.get(f"{server.base_url}/v1/models", headers={"X-Request-Id": request_id})
     lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("request_id") == request_id]
     assert access and access[-1]["logger"] == "whisperd.access"
@@ -94,7 +100,7 @@ def test_metrics_count_requests_audio_and_queue(
     assert "whisperd_http_request_duration_seconds_bucket" in text
 
 
-def test_models_list_is_openai_shaped(client: httpx.Client) -> None:
+def test_models_list_is_openai_shaped(client: TestClient) -> None:
     body = client.get("/v1/models").json()
     assert body["object"] == "list"
     by_id = {model["id"]: model for model in body["data"]}
@@ -108,12 +114,12 @@ def test_models_list_is_openai_shaped(client: httpx.Client) -> None:
     assert by_id["whisper-1"]["alias_of"] == "base"
 
 
-def test_retrieve_model_and_alias(client: httpx.Client) -> None:
+def test_retrieve_model_and_alias(client: TestClient) -> None:
     assert client.get("/v1/models/tiny.en").json()["id"] == "tiny.en"
     assert client.get("/v1/models/whisper-1").json()["alias_of"] == "base"
 
 
-def test_retrieve_unknown_model_is_404_model_not_found(client: httpx.Client) -> None:
+def test_retrieve_unknown_model_is_404_model_not_found(client: TestClient) -> None:
     response = client.get("/v1/models/whisper-9000")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "model_not_found"
@@ -128,6 +134,9 @@ def test_retrieve_a_very_long_model_name_is_404_not_a_validation_dump(
     assert error["code"] == "model_not_found" and len(error["message"]) < 400
 
 
-def test_models_list_with_the_openai_sdk(openai_client: object) -> None:
-    models = [model.id for model in openai_client.models.list()]  # type: ignore[attr-defined]
+def test_models_list_with_the_openai_sdk(client: TestClient) -> None:
+    import openai
+
+    sdk = openai.OpenAI(base_url=f"{client.base_url}/v1", api_key="unused", http_client=client)
+    models = [model.id for model in sdk.models.list()]
     assert "base" in models and "whisper-1" in models

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.audio_factory import ENCODINGS, GeneratedAudio, encode, read_wav
+from tests.support.audio import ENCODINGS, GeneratedAudio, encode, read_wav
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 README_URL = "http://localhost:50060"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from whisperd.cli import build_parser
-from whisperd.settings import MAX_AUTO_WORKERS, Settings, load_settings, markdown_table
+from whisperd.settings import load_settings, markdown_table
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,24 +50,6 @@ def test_unknown_config_key_is_an_error(tmp_path: Path) -> None:
 def test_bad_choice_is_an_error() -> None:
     with pytest.raises(ValueError, match="device"):
         load_settings(parse(), environ={"WHISPERD_DEVICE": "tpu"})
-
-
-def test_cpu_threads_default_divides_cores_among_workers() -> None:
-    settings = Settings(workers=1)
-    assert settings.effective_cpu_threads == (os.cpu_count() or 1)
-
-
-def test_default_is_one_worker_on_every_core() -> None:
-    settings = Settings(device="cpu")
-    assert settings.effective_workers == 1
-    assert settings.effective_cpu_threads == (os.cpu_count() or 1)
-
-
-def test_zero_workers_is_one_single_thread_worker_per_core_on_cpu() -> None:
-    settings = Settings(device="cpu", workers=0)
-    cores = os.cpu_count() or 1
-    assert settings.effective_workers == min(cores, MAX_AUTO_WORKERS)
-    assert settings.effective_cpu_threads == max(1, cores // settings.effective_workers)
 
 
 def test_negative_workers_is_an_error() -> None:

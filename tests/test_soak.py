@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.audio_factory import GeneratedAudio, make_speech
-from tests.conftest import ServerProcess, start_server
-from tests.wer import word_error_rate
+from tests.support.audio import GeneratedAudio, make_speech
+from tests.support.server import ServerProcess, start_server
+from tests.support.wer import word_error_rate
 
 SOAK_SECONDS = float(os.environ.get("WHISPERD_SOAK_SECONDS", "120"))
 CLIENTS = 8

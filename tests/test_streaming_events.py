@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from whisperd.api.events import DeltaStream, done_event
 from whisperd.engine.logprobs import TokenLogprob
 from whisperd.engine.transcribe import Segment, Transcript, TranscriptInfo
-from whisperd.streaming import DeltaStream, done_event, frame
+from whisperd.http.sse import frame
 
 
 def seg(

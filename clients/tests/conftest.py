@@ -1,7 +1,7 @@
 """Shared fixtures of the client SDK tests: one live server, speech, and the words in it.
 
 The server is a real ``whisperd`` subprocess with the *base* model on a free loopback port,
-started with the repository's own test helpers (tests/conftest.py), so the SDKs meet the
+started with the repository's own test helpers (tests/support/server.py), so the SDKs meet the
 same HTTP stack users do. The speech is synthesised with espeak-ng (``make test-clients``
 installs it), so these tests need nothing from ../shared. The TypeScript and Go suites are
 run as subprocesses that get the server's URL, the audio files and the expected words
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.audio_factory import ENCODINGS, GeneratedAudio, encode, make_speech, read_wav
-from tests.conftest import ServerProcess, start_server
+from tests.support.audio import ENCODINGS, GeneratedAudio, encode, make_speech, read_wav
+from tests.support.server import ServerProcess, start_server
 
 CLIENTS = Path(__file__).resolve().parent.parent
 REPO = CLIENTS.parent

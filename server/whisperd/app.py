@@ -1,8 +1,9 @@
-"""The ASGI application: Connexion serving spec/openapi.yaml, routed to whisperd.handlers.
+"""The composition root: the service, the Connexion app serving spec/openapi.yaml (each
+``operationId`` routed to :mod:`whisperd.http.handlers`), and the middleware around it.
 
-Connexion routes each ``operationId`` to its handler and validates requests against the
-spec (multipart bodies through :class:`whisperd.form.MultipartValidator`). Every error,
-Connexion's and Starlette's included, is answered in OpenAI's envelope.
+Connexion validates requests against the spec (multipart bodies through
+:class:`whisperd.http.form.MultipartValidator`); every error, Connexion's and Starlette's
+included, is answered in OpenAI's envelope (:mod:`whisperd.http.errors`).
 """
 
 from __future__ import annotations
@@ -17,34 +18,29 @@ from pathlib import Path
 import yaml
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
-from whisperd.auth import ApiKeyMiddleware, load_keys
-from whisperd.errors import (
-    INVALID_REQUEST,
-    ApiError,
-    error_json,
-    server_error,
-    unsupported_media_type,
-)
-from whisperd.form import MultipartValidator
-from whisperd.limits import BodyLimitMiddleware
-from whisperd.observability import Metrics, ObservabilityMiddleware, RouteNamer
-from whisperd.service import Transcriber
+from whisperd.core.service import Service
+from whisperd.errors import ApiError
+from whisperd.http.auth import ApiKeyMiddleware, load_keys
+from whisperd.http.errors import handle_api_error, handle_problem, handle_unexpected
+from whisperd.http.form import MultipartValidator
+from whisperd.http.limits import BodyLimitMiddleware
+from whisperd.http.observability import ObservabilityMiddleware, RouteNamer
+from whisperd.metrics import Metrics
 from whisperd.settings import Settings
 
 logger = logging.getLogger("whisperd")
 
 SPEC_PATH = Path(__file__).resolve().parent / "openapi.yaml"
-HANDLERS_MODULE = "whisperd.handlers"
+HANDLERS_MODULE = "whisperd.http.handlers"
 
 
 class OperationIdResolver(Resolver):  # type: ignore[misc]
-    """``createTranscription`` -> ``whisperd.handlers.create_transcription``."""
+    """``createTranscription`` -> ``whisperd.http.handlers.create_transcription``."""
 
     def __init__(self, module: str) -> None:
         super().__init__()
@@ -53,56 +49,6 @@ class OperationIdResolver(Resolver):  # type: ignore[misc]
     def resolve_operation_id(self, operation: t.Any) -> str:
         snake = re.sub(r"(?<!^)(?=[A-Z])", "_", operation.operation_id).lower()
         return f"{self.module}.{snake}"
-
-
-def _response(error: ApiError) -> ConnexionResponse:
-    return ConnexionResponse(
-        status_code=error.status,
-        body=error_json(error),
-        content_type="application/json",
-        headers=error.headers,
-    )
-
-
-def handle_api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, ApiError)
-    return _response(exc)
-
-
-def handle_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """Connexion's own errors (routing, content type, validation) in OpenAI's envelope."""
-    assert isinstance(exc, ProblemException | HTTPException)
-    status = exc.status if isinstance(exc, ProblemException) else exc.status_code
-    detail = str(getattr(exc, "detail", "") or getattr(exc, "title", "") or "")
-    method = request.scope.get("method", "")
-    path = request.scope.get("path", "")
-    if status == 404:
-        message = f"Invalid URL ({method} {path})"
-    elif status == 405:
-        message = f"Method {method} is not allowed for {path}."
-    elif status == 415:
-        return _response(unsupported_media_type(request.headers.get("content-type")))
-    else:
-        # Connexion's parameter errors are a jsonschema dump; its first line says it all.
-        message = detail.split("\n", 1)[0] or "The request could not be processed."
-    if status >= 500:
-        logger.error("internal error answering %s %s: %s", method, path, detail)
-        return _response(server_error("The server had an error while processing your request."))
-    headers = dict(getattr(exc, "headers", None) or {})
-    return _response(ApiError(status, message, INVALID_REQUEST, headers=headers))
-
-
-def handle_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    logger.exception(
-        "unexpected error answering %s %s",
-        request.scope.get("method"),
-        request.scope.get("path"),
-        exc_info=exc,
-    )
-    return _response(server_error("The server had an error while processing your request."))
-
-
-IDLE_SWEEP_SECONDS = 30.0
 
 
 def create_app(settings: Settings) -> AsyncApp:
@@ -121,23 +67,20 @@ def create_app(settings: Settings) -> AsyncApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: t.Any) -> t.AsyncIterator[dict[str, t.Any]]:
-        service = Transcriber(settings, metrics)
+        service = Service(settings, metrics)
         # Serve at once (/health, /ready says "loading") while the default model loads.
         loading = asyncio.create_task(service.load_default_model())
-        sweeping = asyncio.create_task(_sweep_idle_models(service))
+        sweeping = asyncio.create_task(service.sweep_idle_models())
         logger.info(
             "serving the OpenAI Audio API on http://%s:%d/v1 (default model %s)",
-            settings.host, settings.port, service.models.default_model,
+            settings.host, settings.port, service.default_model,
         )  # fmt: skip
         try:
-            yield {"transcriber": service}
+            yield {"service": service}
         finally:
             sweeping.cancel()
             loading.cancel()
-            cancelled = service.runner.cancel_all()
-            if cancelled:
-                logger.info("shutting down: cancelled %d running transcription(s)", cancelled)
-            await asyncio.to_thread(service.runner.shutdown)
+            await service.close()
 
     app = AsyncApp(
         __name__,
@@ -161,11 +104,3 @@ def create_app(settings: Settings) -> AsyncApp:
         BodyLimitMiddleware, position=before, max_body_bytes=settings.max_upload_bytes
     )
     return app
-
-
-async def _sweep_idle_models(service: Transcriber) -> None:
-    if service.models.idle_ttl is None:
-        return
-    while True:
-        await asyncio.sleep(min(IDLE_SWEEP_SECONDS, service.models.idle_ttl))
-        service.models.unload_idle()

@@ -59,7 +59,7 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from whisperd.app import create_app
-    from whisperd.observability import configure_logging
+    from whisperd.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the

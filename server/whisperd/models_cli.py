@@ -16,7 +16,8 @@ import sys
 import typing as t
 from pathlib import Path
 
-from whisperd.engine.catalog import (
+from whisperd.settings import Settings
+from whisperd.store.catalog import (
     KNOWN_MODELS,
     ModelNotFoundError,
     ModelUnavailableError,
@@ -25,9 +26,8 @@ from whisperd.engine.catalog import (
     is_model_directory,
     locate,
 )
-from whisperd.engine.hub import HubError, Progress, download
-from whisperd.engine.packs import PackError, pack_installed, verify_part_files
-from whisperd.settings import Settings
+from whisperd.store.hub import HubError, Progress, download
+from whisperd.store.packs import PackError, pack_installed, verify_part_files
 
 
 def add_commands(models: argparse.ArgumentParser) -> None:

@@ -20,8 +20,6 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, packaged
     import tomli as tomllib
 
-MAX_AUTO_WORKERS = 4
-
 
 def _default_cache_dir() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -87,26 +85,6 @@ class Settings:
     @property
     def is_loopback(self) -> bool:
         return self.host in ("127.0.0.1", "::1", "localhost") or self.host.startswith("127.")
-
-    @property
-    def effective_workers(self) -> int:
-        """The default, one inference on all cores, decodes a lone long file fastest (2 cores:
-        one thread took ~1.5 x as long, bench/README.md). With 0, each core runs its own
-        single-threaded inference (up to 4): 1.2 to 1.8 x the throughput of many concurrent
-        short requests on two 2-core machines. A GPU runs one at a time either way."""
-        if self.workers > 0:
-            return self.workers
-        from whisperd.engine.models import resolve_device
-
-        if resolve_device(self.device) == "cuda":
-            return 1
-        return max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
-
-    @property
-    def effective_cpu_threads(self) -> int:
-        if self.cpu_threads > 0:
-            return self.cpu_threads
-        return max(1, (os.cpu_count() or 1) // self.effective_workers)
 
     @staticmethod
     def env_var(name: str) -> str:

@@ -21,8 +21,10 @@ from faster_whisper.vad import VadOptions
 
 from whisperd.engine.audio import SAMPLE_RATE
 from whisperd.engine.logprobs import TokenLogprob, score_tokens, token_bytes
-from whisperd.engine.models import LoadedModel
 from whisperd.engine.whisper import Cancelled as Cancelled  # callers catch it from here
+from whisperd.engine.whisper import Whisper
+
+Task = t.Literal["transcribe", "translate"]
 
 TEMPERATURE_LADDER = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 FRAMES_PER_SECOND = 100
@@ -43,7 +45,7 @@ class VadSettings:
 
 @dataclass(frozen=True)
 class DecodeOptions:
-    task: str = "transcribe"  # or "translate"
+    task: Task = "transcribe"
     language: str | None = None  # a Whisper code; None detects
     candidate_languages: tuple[str, ...] = ()  # detection picks among these
     prompt: str | None = None
@@ -102,7 +104,7 @@ class Segment:
 
 @dataclass(frozen=True)
 class TranscriptInfo:
-    task: str
+    task: Task
     language: str
     language_probability: float
     duration: float
@@ -147,7 +149,7 @@ class TranscriptionRun:
 
 
 def start_transcription(
-    model: LoadedModel,
+    whisper: Whisper,
     audio: np.ndarray,
     options: DecodeOptions,
     cancel: threading.Event | None = None,
@@ -155,36 +157,34 @@ def start_transcription(
     """Detect the language (encoding the first window) and return the segment iterator.
 
     The calling thread must also iterate the segments: ``cancel`` is watched per thread."""
-    whisper = model.whisper
     whisper.watch_cancel(cancel)
     try:
-        return _start_transcription(model, audio, options, cancel)
+        return _start_transcription(whisper, audio, options, cancel)
     except BaseException:
         whisper.watch_cancel(None)
         raise
 
 
 def _start_transcription(
-    model: LoadedModel,
+    whisper: Whisper,
     audio: np.ndarray,
     options: DecodeOptions,
     cancel: threading.Event | None,
 ) -> TranscriptionRun:
-    whisper = model.whisper
     language = options.language
-    if not model.multilingual:
+    if not whisper.multilingual:
         language = "en"
     elif language is None and len(options.candidate_languages) > 0:
-        language = _detect_among(model, audio, options.candidate_languages)
+        language = _detect_among(whisper, audio, options.candidate_languages)
     if options.batches(len(audio) / SAMPLE_RATE):
-        raw_segments, info = _transcribe_batched(model, audio, language, options)
+        raw_segments, info = _transcribe_batched(whisper, audio, language, options)
     else:
-        raw_segments, info = _transcribe_sequential(model, audio, language, options)
+        raw_segments, info = _transcribe_sequential(whisper, audio, language, options)
     tokenizer = Tokenizer(
         whisper.hf_tokenizer,
-        model.multilingual,
+        whisper.multilingual,
         task=options.task,
-        language=info.language if model.multilingual else None,
+        language=info.language if whisper.multilingual else None,
     )
     prompt_tokens = len(tokenizer.encode(" " + options.prompt.strip())) if options.prompt else 0
     transcript_info = TranscriptInfo(
@@ -196,7 +196,7 @@ def _start_transcription(
         eot_token=tokenizer.eot,
     )
     content_frames = round(float(info.duration_after_vad) * FRAMES_PER_SECOND)
-    segments = _segments(model, raw_segments, options, tokenizer, content_frames, cancel)
+    segments = _segments(whisper, raw_segments, options, tokenizer, content_frames, cancel)
     return TranscriptionRun(info=transcript_info, segments=segments)
 
 
@@ -225,11 +225,11 @@ def _shared_arguments(language: str | None, options: DecodeOptions) -> dict[str,
 
 
 def _transcribe_sequential(
-    model: LoadedModel, audio: np.ndarray, language: str | None, options: DecodeOptions
+    whisper: Whisper, audio: np.ndarray, language: str | None, options: DecodeOptions
 ) -> tuple[Iterator[object], t.Any]:
     """faster-whisper's own loop: one 30-second window after another, each conditioned on the
     text before it, with the temperature fallback ladder."""
-    return model.whisper.transcribe(  # type: ignore[no-any-return]
+    return whisper.transcribe(  # type: ignore[no-any-return]
         audio,
         **_shared_arguments(language, options),
         vad_filter=options.vad is not None,
@@ -239,7 +239,7 @@ def _transcribe_sequential(
 
 
 def _transcribe_batched(
-    model: LoadedModel, audio: np.ndarray, language: str | None, options: DecodeOptions
+    whisper: Whisper, audio: np.ndarray, language: str | None, options: DecodeOptions
 ) -> tuple[Iterator[object], t.Any]:
     """BatchedInferencePipeline with faster-whisper's own defaults: speech found by VAD is
     cut into chunks of at most 30 s, decoded ``batch_size`` at a time, each on its own (no
@@ -249,7 +249,7 @@ def _transcribe_batched(
     vad = None
     if options.vad is not None:
         vad = _vad_options(options.vad, max_speech_seconds=WINDOW_SECONDS)
-    return BatchedInferencePipeline(model.whisper).transcribe(  # type: ignore[no-any-return]
+    return BatchedInferencePipeline(whisper).transcribe(  # type: ignore[no-any-return]
         audio,
         **_shared_arguments(language, options),
         vad_filter=True,
@@ -259,18 +259,18 @@ def _transcribe_batched(
 
 
 def transcribe(
-    model: LoadedModel,
+    whisper: Whisper,
     audio: np.ndarray,
     options: DecodeOptions,
     cancel: threading.Event | None = None,
 ) -> Transcript:
     """Transcribe the whole audio and return every segment."""
-    run = start_transcription(model, audio, options, cancel)
+    run = start_transcription(whisper, audio, options, cancel)
     return Transcript(info=run.info, segments=list(run.segments))
 
 
 def _segments(
-    model: LoadedModel,
+    whisper: Whisper,
     raw_segments: Iterator[object],
     options: DecodeOptions,
     tokenizer: Tokenizer,
@@ -287,7 +287,7 @@ def _segments(
             logprobs: tuple[TokenLogprob, ...] = ()
             if options.token_logprobs:
                 window_frames = min(WINDOW_FRAMES, max(content_frames - raw.seek, 1))  # type: ignore[attr-defined]
-                logprobs = tuple(score_tokens(model.whisper, tokenizer, text_tokens, window_frames))
+                logprobs = tuple(score_tokens(whisper, tokenizer, text_tokens, window_frames))
             yield Segment(
                 id=index,
                 seek=int(raw.seek),  # type: ignore[attr-defined]
@@ -310,8 +310,8 @@ def _segments(
         close = getattr(raw_segments, "close", None)
         if close is not None:
             close()
-        model.whisper.forget_encoder_output()
-        model.whisper.watch_cancel(None)
+        whisper.forget_encoder_output()
+        whisper.watch_cancel(None)
 
 
 def _words(raw_words: object) -> tuple[Word, ...]:
@@ -323,10 +323,10 @@ def _words(raw_words: object) -> tuple[Word, ...]:
     return tuple(words)
 
 
-def _detect_among(model: LoadedModel, audio: np.ndarray, candidates: tuple[str, ...]) -> str:
+def _detect_among(whisper: Whisper, audio: np.ndarray, candidates: tuple[str, ...]) -> str:
     """The most probable language of the first window among ``candidates``."""
     if len(candidates) == 1:
         return candidates[0]
-    _, _, probabilities = model.whisper.detect_language(audio)
+    _, _, probabilities = whisper.detect_language(audio)
     ranked = {code: prob for code, prob in probabilities}
     return max(candidates, key=lambda code: ranked.get(code, 0.0))

@@ -10,7 +10,8 @@ it, and faster-whisper hands it to neither:
 - Language detection encodes the first window, then decoding encodes the same window again
   (faster-whisper 1.2 does not pass the first encoding on). Here the second call finds the
   same features and gets the remembered output: a whole encoder pass saved on every request
-  that does not name its language (about 40 % of the time of a 10-second clip on CPU).
+  that does not name its language (measured in bench/README.md, "What development runs
+  showed").
 
 It also stops a cancelled transcription between two calls into CTranslate2. faster-whisper
 yields a window's segments only after its temperature fallback ladder is done (up to six
@@ -38,6 +39,10 @@ class Whisper(WhisperModel):  # type: ignore[misc]
         self._thread_state = threading.local()
         ctranslate2_model: Any = self.model  # type: ignore[has-type]  # untyped base
         self.model = _CancellableModel(ctranslate2_model, self._thread_state)
+
+    @property
+    def multilingual(self) -> bool:
+        return bool(self.model.is_multilingual)
 
     def watch_cancel(self, cancel: threading.Event | None) -> None:
         """Stop the calling thread's CTranslate2 calls with :class:`Cancelled` once ``cancel``

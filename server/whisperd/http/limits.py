@@ -11,18 +11,8 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from whisperd.errors import SERVER_ERROR, ApiError, error_json
-
-
-def payload_too_large(limit: int, received: int | None) -> ApiError:
-    # OpenAI's wording and type for the same condition (reported-errors.json).
-    read = f" ({received} bytes read)" if received is not None else ""
-    return ApiError(
-        413,
-        f"Maximum content size limit ({limit}) exceeded{read}",
-        type=SERVER_ERROR,
-        code="payload_too_large",
-    )
+from whisperd.errors import payload_too_large
+from whisperd.http.errors import send_error
 
 
 class BodyLimitMiddleware:
@@ -51,16 +41,3 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
-
-
-async def send_error(send: Send, error: ApiError) -> None:
-    """Answer from a middleware, before the app (and its body reading) is reached."""
-    body = error_json(error)
-    headers: list[tuple[bytes, bytes]] = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-    ]
-    headers += [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

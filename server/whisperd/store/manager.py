@@ -15,28 +15,31 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ctranslate2
-
-from whisperd.engine.catalog import (
+from whisperd.engine.device import Device
+from whisperd.engine.whisper import Whisper
+from whisperd.store.catalog import (
     KNOWN_MODELS,
     OPENAI_MODEL_ALIASES,
+    InstalledModel,
     ModelNotFoundError,
     ModelUnavailableError,
+    describe_directory,
+    installed_models,
     is_model_directory,
     locate,
 )
-from whisperd.engine.whisper import Whisper
 
 logger = logging.getLogger("whisperd.models")
 
 
 @dataclass(frozen=True)
 class RuntimeOptions:
-    """How models are run: these apply to every model the manager loads."""
+    """How models are run (resolved, see :mod:`whisperd.core.sizing`): these apply to every
+    model the manager loads."""
 
-    device: str = "auto"  # auto | cpu | cuda
-    compute_type: str = "default"  # default: int8 on CPU, float16 on CUDA
-    cpu_threads: int = 0  # 0: all cores, shared by the workers
+    device: Device = "cpu"
+    compute_type: str = "int8"
+    cpu_threads: int = 0  # per inference; 0: CTranslate2's default
     workers: int = 1  # inferences that may run at once on one model
 
 
@@ -50,26 +53,24 @@ class LoadedModel:
 
     @property
     def multilingual(self) -> bool:
-        return bool(self.whisper.model.is_multilingual)
+        return self.whisper.multilingual
 
     @property
     def supported_languages(self) -> list[str]:
         return list(self.whisper.supported_languages)
 
 
-def resolve_device(device: str) -> str:
-    if device != "auto":
-        return device
-    try:
-        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    except RuntimeError:
-        return "cpu"
+@dataclass(frozen=True)
+class ModelStatus:
+    """An installed model as the server sees it now."""
 
-
-def resolve_compute_type(compute_type: str, device: str) -> str:
-    if compute_type != "default":
-        return compute_type
-    return "float16" if device == "cuda" else "int8"
+    id: str
+    installed_at: int
+    size_bytes: int | None
+    default: bool
+    loaded: bool
+    multilingual: bool
+    languages: list[str]
 
 
 class ModelManager:
@@ -88,8 +89,8 @@ class ModelManager:
         self.allow_local_paths = allow_local_paths
         self.max_loaded = max(1, max_loaded)
         self.idle_ttl = idle_ttl
-        self.device = resolve_device(runtime.device)
-        self.compute_type = resolve_compute_type(runtime.compute_type, self.device)
+        self.device = runtime.device
+        self.compute_type = runtime.compute_type
         self.default_model = self._canonical_default(default_model)
         self._loaded: OrderedDict[str, LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
@@ -149,6 +150,33 @@ class ModelManager:
     def loaded_ids(self) -> list[str]:
         with self._lock:
             return list(self._loaded)
+
+    def statuses(self) -> list[ModelStatus]:
+        """Every installed model (and a default or loaded one given by its directory)."""
+        return [self._status(model) for model in self._installed()]
+
+    def _installed(self) -> list[InstalledModel]:
+        installed = installed_models(self.cache_dir)
+        ids = {model.id for model in installed}
+        for model_id in [self.default_model, *self.loaded_ids()]:
+            if model_id not in ids and model_id not in KNOWN_MODELS:
+                loaded = self.peek(model_id)
+                multilingual = loaded.multilingual if loaded else True
+                installed.append(describe_directory(Path(model_id), multilingual))
+                ids.add(model_id)
+        return installed
+
+    def _status(self, model: InstalledModel) -> ModelStatus:
+        loaded = self.peek(model.id)
+        return ModelStatus(
+            id=model.id,
+            installed_at=model.installed_at,
+            size_bytes=model.size_bytes,
+            default=model.id == self.default_model,
+            loaded=loaded is not None,
+            multilingual=loaded.multilingual if loaded else model.multilingual,
+            languages=loaded.supported_languages if loaded else model.languages,
+        )
 
     def unload_idle(self, now: float | None = None) -> list[str]:
         """Unload the models (but the default) not used for ``idle_ttl`` seconds."""

@@ -20,6 +20,7 @@ import typing as t
 
 import numpy as np
 
+from whisperd.api.plan import RenderOptions, ResponseFormat
 from whisperd.engine.languages import language_name
 from whisperd.engine.logprobs import TokenLogprob
 from whisperd.engine.transcribe import Segment, Transcript
@@ -162,27 +163,38 @@ def vtt_body(segments: t.Sequence[Segment]) -> str:
     return "WEBVTT\n\n" + "".join(cues)
 
 
-def render(
-    transcript: Transcript,
-    response_format: str,
-    *,
-    include_logprobs: bool = False,
-    segments: bool = True,
-    words: bool = False,
-    token_usage: bool = False,
-) -> tuple[bytes, str]:
-    """The body and media type of ``transcript`` in ``response_format``; ``token_usage``
-    reports usage in tokens in ``json``, as OpenAI does for its gpt-4o models."""
-    if response_format == "json":
-        body = json_body(transcript, include_logprobs=include_logprobs, token_usage=token_usage)
-        return dumps(body), JSON_MEDIA_TYPE
-    if response_format == "verbose_json":
-        body = verbose_json_body(transcript, segments=segments, words=words)
-        return dumps(body), JSON_MEDIA_TYPE
-    if response_format == "text":
-        return text_body(transcript).encode("utf-8"), TEXT_MEDIA_TYPE
-    if response_format == "srt":
-        return srt_body(transcript.segments).encode("utf-8"), TEXT_MEDIA_TYPE
-    if response_format == "vtt":
-        return vtt_body(transcript.segments).encode("utf-8"), TEXT_MEDIA_TYPE
-    raise ValueError(f"unknown response format {response_format!r}")
+def _json(transcript: Transcript, options: RenderOptions) -> bytes:
+    return dumps(
+        json_body(transcript, include_logprobs=options.logprobs, token_usage=options.token_usage)
+    )
+
+
+def _verbose_json(transcript: Transcript, options: RenderOptions) -> bytes:
+    return dumps(verbose_json_body(transcript, segments=options.segments, words=options.words))
+
+
+def _text(transcript: Transcript, _options: RenderOptions) -> bytes:
+    return text_body(transcript).encode("utf-8")
+
+
+def _srt(transcript: Transcript, _options: RenderOptions) -> bytes:
+    return srt_body(transcript.segments).encode("utf-8")
+
+
+def _vtt(transcript: Transcript, _options: RenderOptions) -> bytes:
+    return vtt_body(transcript.segments).encode("utf-8")
+
+
+_RENDERERS: dict[ResponseFormat, tuple[t.Callable[[Transcript, RenderOptions], bytes], str]] = {
+    "json": (_json, JSON_MEDIA_TYPE),
+    "verbose_json": (_verbose_json, JSON_MEDIA_TYPE),
+    "text": (_text, TEXT_MEDIA_TYPE),
+    "srt": (_srt, TEXT_MEDIA_TYPE),
+    "vtt": (_vtt, TEXT_MEDIA_TYPE),
+}
+
+
+def render(transcript: Transcript, options: RenderOptions) -> tuple[bytes, str]:
+    """The body and media type of ``transcript`` written as ``options`` say."""
+    renderer, media_type = _RENDERERS[options.format]
+    return renderer(transcript, options), media_type

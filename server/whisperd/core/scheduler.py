@@ -1,4 +1,4 @@
-"""Running inference off the event loop, a bounded number at a time, first come first served.
+"""Scheduling inference off the event loop, a bounded number at a time, first come first served.
 
 Inference is CPU- (or GPU-) bound and blocking, so it runs in a small thread pool sized to
 the engine's workers; the event loop only waits. Requests beyond the running ones wait in a
@@ -30,7 +30,7 @@ class QueueFullError(Exception):
 
 
 @dataclass(frozen=True)
-class RunnerStats:
+class QueueStats:
     workers: int
     running: int
     waiting: int
@@ -42,7 +42,7 @@ class Ticket:
     """A place in the queue, taken when a request arrives. Work starts in ticket order:
     a request still preparing (decoding its audio) keeps its place."""
 
-    def __init__(self, runner: InferenceRunner) -> None:
+    def __init__(self, runner: Scheduler) -> None:
         self._runner = runner
         self.ready = False  # prepared, waiting only for a worker
         self.granted = asyncio.Event()
@@ -57,7 +57,7 @@ class Ticket:
         self._runner._forget(self)
 
 
-class InferenceRunner:
+class Scheduler:
     def __init__(self, workers: int = 1, max_queue: int = 16) -> None:
         self.workers = max(1, workers)
         self.max_queue = max(0, max_queue)
@@ -73,8 +73,8 @@ class InferenceRunner:
     def waiting(self) -> int:
         return len(self._queue)
 
-    def stats(self) -> RunnerStats:
-        return RunnerStats(self.workers, self.running, self.waiting, self.max_queue, self.completed)
+    def stats(self) -> QueueStats:
+        return QueueStats(self.workers, self.running, self.waiting, self.max_queue, self.completed)
 
     def is_full(self) -> bool:
         """Whether a new request would have to wait behind ``max_queue`` others (queued

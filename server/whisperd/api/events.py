@@ -1,41 +1,57 @@
-"""Server-sent events for ``stream=true``, framed as OpenAI frames them.
+"""The events of ``stream=true``, as OpenAI sends them (framed by :mod:`whisperd.http.sse`).
 
-Each event is one ``data: <json>`` line and a blank line, lines ending in CRLF; the stream ends with
-``data: [DONE]``. Text goes out as ``transcript.text.delta`` events, a token at a time as
-OpenAI sends them, as soon as the segment holding it is decoded; concatenated, the
-deltas equal the ``text`` of the closing ``transcript.text.done`` event, which equals the
-non-streamed transcript. An error after the stream has begun is a data object with an
-``error`` key, which the official SDKs raise as ``APIError``.
+Text goes out as ``transcript.text.delta`` events, a token at a time as OpenAI sends them,
+as soon as the segment holding it is decoded; concatenated, the deltas equal the ``text`` of
+the closing ``transcript.text.done`` event, which equals the non-streamed transcript. An
+error after the stream has begun is an object with an ``error`` key, which the official SDKs
+raise as ``APIError``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import logging
 import re
 import typing as t
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
-
+from whisperd.api.formats import logprobs_body, usage_tokens
+from whisperd.api.plan import StreamOptions
 from whisperd.engine.logprobs import TokenLogprob
-from whisperd.engine.transcribe import Segment, Transcript
-from whisperd.errors import ApiError
-from whisperd.formats import dumps, logprobs_body, usage_tokens
+from whisperd.engine.transcribe import Cancelled, Segment, Transcript, TranscriptInfo
+from whisperd.errors import ApiError, server_error
 
-SSE_MEDIA_TYPE = "text/event-stream; charset=utf-8"
-# OpenAI ends every line of its streams with CRLF (all its recorded streams do).
-DONE_FRAME = b"data: [DONE]\r\n\r\n"
+logger = logging.getLogger("whisperd.stream")
+DONE_TYPE = "transcript.text.done"
 _WORD = re.compile(r"\s*\S+|\s+")
 
 
-def frame(event: dict[str, t.Any]) -> bytes:
-    return b"data: " + dumps(event) + b"\r\n\r\n"
-
-
-def error_frame(error: ApiError) -> bytes:
-    return frame(error.body())
+async def transcript_events(
+    items: AsyncIterator[TranscriptInfo | Segment], options: StreamOptions
+) -> AsyncIterator[dict[str, t.Any]]:
+    """Deltas as segments arrive, then the done event; a failure ends the events with an
+    error object."""
+    deltas = DeltaStream(include_logprobs=options.logprobs)
+    info: TranscriptInfo | None = None
+    segments: list[Segment] = []
+    try:
+        async for item in items:
+            if isinstance(item, TranscriptInfo):
+                info = item
+                continue
+            segments.append(item)
+            for event in deltas.events(item):
+                yield event
+        assert info is not None, "a transcription reports its info before its segments"
+        transcript = Transcript(info=info, segments=segments)
+        yield done_event(transcript, include_logprobs=options.logprobs)
+    except Cancelled:  # the server is shutting down
+        return
+    except ApiError as exc:
+        yield exc.body()
+    except Exception:
+        logger.exception("transcription failed while streaming")
+        yield server_error("The transcription failed inside the server.").body()
 
 
 @dataclass
@@ -105,50 +121,8 @@ def _pieces(segment: Segment, include_logprobs: bool) -> list[tuple[str, list[To
 
 
 def done_event(transcript: Transcript, *, include_logprobs: bool) -> dict[str, t.Any]:
-    event: dict[str, t.Any] = {"type": "transcript.text.done", "text": transcript.text}
+    event: dict[str, t.Any] = {"type": DONE_TYPE, "text": transcript.text}
     if include_logprobs:
         event["logprobs"] = logprobs_body(transcript.logprobs)
     event["usage"] = usage_tokens(transcript)
     return event
-
-
-class EventStreamResponse(StreamingResponse):
-    """A streaming response that stops its stream the moment the client disconnects.
-
-    Starlette only notices a disconnect on the next write when the server speaks ASGI 2.4,
-    and a transcription may write nothing for seconds (queued, or decoding a window). This
-    listens for ``http.disconnect`` the whole time and cancels the stream, which cancels the
-    inference behind it.
-    """
-
-    def __init__(
-        self,
-        content: t.AsyncIterable[bytes],
-        *,
-        media_type: str,
-        on_close: t.Callable[[], None] | None = None,
-    ) -> None:
-        super().__init__(content, media_type=media_type)
-        self._on_close = on_close
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self._serve(receive, send)
-        finally:
-            if self._on_close is not None:
-                self._on_close()  # even when the stream never started
-
-    async def _serve(self, receive: Receive, send: Send) -> None:
-        streaming = asyncio.ensure_future(self.stream_response(send))
-        listening = asyncio.ensure_future(self.listen_for_disconnect(receive))
-        try:
-            await asyncio.wait({streaming, listening}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (streaming, listening):
-                if not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, OSError):
-                        await task
-        if streaming.done() and not streaming.cancelled():
-            with contextlib.suppress(OSError):  # the client left as the last bytes went out
-                streaming.result()

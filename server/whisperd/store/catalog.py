@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whisperd.engine.languages import WHISPER_LANGUAGE_NAMES
-from whisperd.engine.packs import (
+from whisperd.store.packs import (
     MARKER_FILE,
     ModelPack,
     PackError,

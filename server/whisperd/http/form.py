@@ -27,7 +27,13 @@ from starlette.datastructures import Headers, MutableHeaders, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Receive, Scope
 
-from whisperd.errors import ApiError, bad_request, unsupported_media_type
+from whisperd.errors import (
+    ApiError,
+    bad_request,
+    disconnected_during_upload,
+    invalid_multipart,
+    unsupported_media_type,
+)
 
 SCOPE_KEY = "whisperd.form"
 # After validation the body is consumed; the media type tells Connexion there is no form
@@ -83,9 +89,7 @@ class MultipartValidator(MultiPartFormDataValidator):  # type: ignore[misc]
             form_data = await parser.parse()
         except (MultiPartException, MultipartParseError, UnicodeDecodeError, ValueError) as exc:
             detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-            raise ApiError(
-                400, f"Could not parse the multipart form: {detail}", code="invalid_multipart"
-            ) from exc
+            raise invalid_multipart(detail) from exc
         files: dict[str, UploadFile] = {}
         fields: dict[str, list[str]] = {}
         for name, value in form_data.multi_items():
@@ -113,7 +117,7 @@ def _body_stream(receive: Receive) -> t.AsyncGenerator[bytes, None]:
         while more_body:
             message = await receive()
             if message["type"] == "http.disconnect":
-                raise ApiError(400, "The client disconnected during the upload.")
+                raise disconnected_during_upload()
             more_body = message.get("more_body", False)
             yield message.get("body", b"")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from whisperd.errors import INVALID_REQUEST, ApiError
-from whisperd.limits import send_error
+from whisperd.errors import missing_api_key, wrong_api_key
+from whisperd.http.errors import send_error
 
 OPEN_PATHS = frozenset({"/health", "/ready"})
 
@@ -33,10 +33,6 @@ def load_keys(inline: str, keys_file: str) -> list[str]:
 
 def _digest(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
-
-
-def _masked(key: str) -> str:
-    return f"{key[:3]}***{key[-4:]}" if len(key) >= 12 else "***"
 
 
 class ApiKeyMiddleware:
@@ -60,29 +56,9 @@ class ApiKeyMiddleware:
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            await send_error(send, _missing_key())
+            await send_error(send, missing_api_key())
             return
         if not self.accepts(token):
-            await send_error(send, _wrong_key(token))
+            await send_error(send, wrong_api_key(token))
             return
         await self.app(scope, receive, send)
-
-
-def _missing_key() -> ApiError:
-    return ApiError(
-        401,
-        "You didn't provide an API key. You need to provide your API key in an Authorization "
-        "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-        INVALID_REQUEST,
-        headers={"WWW-Authenticate": 'Bearer realm="whisperd"'},
-    )
-
-
-def _wrong_key(token: str) -> ApiError:
-    return ApiError(
-        401,
-        f"Incorrect API key provided: {_masked(token)}.",
-        INVALID_REQUEST,
-        code="invalid_api_key",
-        headers={"WWW-Authenticate": 'Bearer realm="whisperd", error="invalid_token"'},
-    )

@@ -1,0 +1,263 @@
+"""The transport-neutral core: a model, decoded audio and decoding options in, a
+:class:`Transcript` (or its segments as they are decoded) out.
+
+Every transport calls the same steps: :meth:`Service.model` resolves and loads the model a
+request names, :meth:`Service.check` fits the decoding options to it, :meth:`Service.admit`
+takes a place in the inference queue, :meth:`Service.decode` turns bytes into samples, and
+:meth:`Service.transcribe` or :meth:`Service.stream` run the inference, which stops when the
+awaiting task is cancelled (the client went away). Failures are
+:class:`whisperd.errors.ApiError` values; rendering them, and the answer, is the transport's
+job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import typing as t
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from whisperd import errors
+from whisperd.core.scheduler import QueueFullError, QueueStats, Scheduler, Ticket
+from whisperd.core.sizing import Sizing, size_for
+from whisperd.engine.audio import (
+    MIN_DURATION_SECONDS,
+    AudioDecodeError,
+    AudioTooLongError,
+    AudioTooShortError,
+    DecodedAudio,
+    decode_audio,
+)
+from whisperd.engine.transcribe import (
+    DecodeOptions,
+    Segment,
+    Transcript,
+    TranscriptInfo,
+    start_transcription,
+    transcribe,
+)
+from whisperd.metrics import Metrics
+from whisperd.settings import Settings
+from whisperd.store.catalog import ModelNotFoundError, ModelUnavailableError
+from whisperd.store.manager import LoadedModel, ModelManager, ModelStatus
+
+logger = logging.getLogger("whisperd.service")
+
+Readiness = t.Literal["loading", "ready", "failed"]
+IDLE_SWEEP_SECONDS = 30.0
+
+
+@dataclass
+class Job:
+    """Admitted work: the model, the audio, the options, and the place in the queue it holds
+    from arrival until it is closed."""
+
+    model: LoadedModel
+    audio: DecodedAudio
+    options: DecodeOptions
+    ticket: Ticket
+
+    def close(self) -> None:
+        self.ticket.close()
+
+
+class Service:
+    def __init__(
+        self, settings: Settings, metrics: Metrics | None = None, sizing: Sizing | None = None
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics or Metrics()
+        self.sizing = sizing or size_for(settings)
+        self.models = ModelManager(
+            default_model=settings.model,
+            cache_dir=Path(settings.cache_dir).expanduser(),
+            runtime=self.sizing.runtime,
+            allow_local_paths=settings.allow_local_model_paths,
+            max_loaded=settings.max_loaded_models,
+            idle_ttl=settings.model_idle_ttl or None,
+        )
+        self.scheduler = Scheduler(workers=self.sizing.workers, max_queue=settings.max_queue)
+        self.readiness: Readiness = "loading"
+        self.load_error: str | None = None
+        self.metrics.watch_engine(self)
+
+    # Lifecycle
+
+    async def load_default_model(self) -> None:
+        """Load the default model; readiness says "loading" until this is done."""
+        try:
+            await asyncio.to_thread(self.models.get, self.models.default_model)
+        except (ModelNotFoundError, ModelUnavailableError) as exc:
+            self.readiness = "failed"
+            self.load_error = str(exc)
+            logger.error("the default model could not be loaded: %s", exc)
+            return
+        self.readiness = "ready"
+
+    async def sweep_idle_models(self) -> None:
+        """Unload idle models for as long as the server runs (when an idle TTL is set)."""
+        ttl = self.models.idle_ttl
+        if ttl is None:
+            return
+        while True:
+            await asyncio.sleep(min(IDLE_SWEEP_SECONDS, ttl))
+            self.models.unload_idle()
+
+    async def close(self) -> None:
+        """Cancel what still runs and wait for the workers to stop."""
+        cancelled = self.scheduler.cancel_all()
+        if cancelled:
+            logger.info("shutting down: cancelled %d running transcription(s)", cancelled)
+        await asyncio.to_thread(self.scheduler.shutdown)
+
+    # State, for probes, metrics and the model list
+
+    @property
+    def default_model(self) -> str:
+        return self.models.default_model
+
+    def queue(self) -> QueueStats:
+        return self.scheduler.stats()
+
+    def model_statuses(self) -> list[ModelStatus]:
+        return self.models.statuses()
+
+    def engine_gauges(self) -> dict[str, float]:
+        stats = self.scheduler.stats()
+        return {
+            "queue_waiting": stats.waiting,
+            "inference_running": stats.running,
+            "inference_workers": stats.workers,
+            "queue_limit": stats.max_queue,
+        }
+
+    def loaded_models(self) -> list[str]:
+        return self.models.loaded_ids()
+
+    # The steps of a transcription
+
+    async def model(self, requested: str) -> LoadedModel:
+        """The loaded model ``requested`` names (an id, an OpenAI name, or a directory)."""
+        try:
+            model_id = self.models.resolve(requested)
+            return await asyncio.to_thread(self.models.get, model_id)
+        except ModelNotFoundError as exc:
+            raise errors.model_not_found(requested, exc.hint) from exc
+        except ModelUnavailableError as exc:
+            raise errors.model_unavailable(str(exc)) from exc
+
+    @staticmethod
+    def check(options: DecodeOptions, model: LoadedModel) -> DecodeOptions:
+        """``options`` fitted to ``model``: what it cannot do is refused, and detection
+        candidates it does not know are dropped."""
+        if options.task == "translate" and not model.multilingual:
+            raise errors.cannot_translate(model.id)
+        supported = set(model.supported_languages)
+        if options.language is not None and options.language not in supported:
+            raise errors.unsupported_language(options.language, model.id)
+        candidates = tuple(code for code in options.candidate_languages if code in supported)
+        if options.candidate_languages and not candidates:
+            raise errors.no_supported_candidate_language(model.id)
+        return replace(options, candidate_languages=candidates)
+
+    def admit(self) -> Ticket:
+        """A place in the inference queue, taken now (work starts in arrival order)."""
+        try:
+            return self.scheduler.ticket()
+        except QueueFullError as exc:
+            stats = self.scheduler.stats()
+            retry_after = self.scheduler.retry_after_seconds()
+            raise errors.busy(stats.running, stats.waiting, stats.max_queue, retry_after) from exc
+
+    async def decode(self, source: t.BinaryIO, filename: str | None = None) -> DecodedAudio:
+        """The audio of ``source`` (any format FFmpeg reads) as 16 kHz mono samples."""
+        name = _display_name(filename)
+        source.seek(0, 2)
+        if source.tell() == 0:
+            raise errors.audio_too_short(MIN_DURATION_SECONDS)
+        source.seek(0)
+        try:
+            return await asyncio.to_thread(
+                decode_audio, source, max_duration=self.settings.max_audio_seconds
+            )
+        except AudioTooShortError as exc:
+            raise errors.audio_too_short(MIN_DURATION_SECONDS) from exc
+        except AudioTooLongError as exc:
+            raise errors.audio_too_long(name, exc.limit_seconds, exc.duration_seconds) from exc
+        except AudioDecodeError as exc:
+            raise errors.audio_undecodable(name, str(exc)) from exc
+
+    async def prepare(
+        self,
+        requested_model: str,
+        options: DecodeOptions,
+        source: t.BinaryIO,
+        filename: str | None = None,
+    ) -> Job:
+        """Every step before inference, in the order that answers cheap errors first."""
+        model = await self.model(requested_model)
+        fitted = self.check(options, model)
+        ticket = self.admit()
+        try:
+            audio = await self.decode(source, filename)
+        except BaseException:
+            ticket.close()
+            raise
+        return Job(model, audio, fitted, ticket)
+
+    def job(self, model: LoadedModel, samples: np.ndarray, options: DecodeOptions) -> Job:
+        """Admitted work on samples already at 16 kHz mono (live transports decode their own
+        audio as it arrives)."""
+        return Job(model, DecodedAudio(samples), self.check(options, model), self.admit())
+
+    async def transcribe(self, job: Job) -> Transcript:
+        """Run ``job`` to the end; cancelling the awaiting task stops the inference."""
+
+        def work(cancel: threading.Event) -> Transcript:
+            started = time.monotonic()
+            transcript = transcribe(job.model.whisper, job.audio.samples, job.options, cancel)
+            self._record(job, time.monotonic() - started)
+            return transcript
+
+        try:
+            return await self.scheduler.run(work, job.ticket)
+        finally:
+            job.close()
+
+    async def stream(self, job: Job) -> AsyncIterator[TranscriptInfo | Segment]:
+        """The transcript's info, then each segment as it is decoded; closing the iterator
+        early stops the inference."""
+
+        def work(
+            cancel: threading.Event, emit: t.Callable[[TranscriptInfo | Segment], None]
+        ) -> None:
+            started = time.monotonic()
+            run = start_transcription(job.model.whisper, job.audio.samples, job.options, cancel)
+            emit(run.info)
+            for segment in run.segments:
+                emit(segment)
+            self._record(job, time.monotonic() - started)
+
+        try:
+            async for item in self.scheduler.stream(work, job.ticket):
+                yield item
+        finally:
+            job.close()
+
+    def _record(self, job: Job, seconds: float) -> None:
+        self.metrics.record_inference(job.options.task, job.model.id, job.audio.duration, seconds)
+
+
+def _display_name(filename: str | None) -> str:
+    """The uploaded file's name for messages: its last path component (clients may send a
+    Windows path), quoted, and never used to touch the filesystem."""
+    if not filename:
+        return "(unnamed)"
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1][:120]
+    return repr(base)

@@ -1,0 +1,74 @@
+"""Every error of the HTTP routes in OpenAI's envelope: ours (:class:`ApiError`),
+Connexion's (routing, content type, validation), Starlette's, and anything unexpected."""
+
+from __future__ import annotations
+
+import logging
+
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+from starlette.types import Send
+
+from whisperd import errors
+from whisperd.errors import ApiError
+
+logger = logging.getLogger("whisperd")
+
+
+def error_response(error: ApiError) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=error.status,
+        body=error.json(),
+        content_type="application/json",
+        headers=error.headers,
+    )
+
+
+def handle_api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+def handle_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, ProblemException | HTTPException)
+    status = exc.status if isinstance(exc, ProblemException) else exc.status_code
+    detail = str(getattr(exc, "detail", "") or getattr(exc, "title", "") or "")
+    method = request.scope.get("method", "")
+    path = request.scope.get("path", "")
+    if status == 404:
+        return error_response(errors.invalid_url(method, path))
+    if status == 405:
+        return error_response(errors.method_not_allowed(method, path))
+    if status == 415:
+        return error_response(errors.unsupported_media_type(request.headers.get("content-type")))
+    if status >= 500:
+        logger.error("internal error answering %s %s: %s", method, path, detail)
+        return error_response(errors.server_error())
+    # Connexion's parameter errors are a jsonschema dump; its first line says it all.
+    message = detail.split("\n", 1)[0] or "The request could not be processed."
+    headers = dict(getattr(exc, "headers", None) or {})
+    return error_response(ApiError(status, message, headers=headers))
+
+
+def handle_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    logger.exception(
+        "unexpected error answering %s %s",
+        request.scope.get("method"),
+        request.scope.get("path"),
+        exc_info=exc,
+    )
+    return error_response(errors.server_error())
+
+
+async def send_error(send: Send, error: ApiError) -> None:
+    """Answer from a middleware, before the app (and its body reading) is reached."""
+    body = error.json()
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    headers += [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

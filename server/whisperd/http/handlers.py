@@ -1,0 +1,107 @@
+"""The handler of every operation in spec/openapi.yaml, named by its operationId in
+snake_case (``createTranscription`` is :func:`create_transcription`).
+
+Handlers stay thin: they build the request plan from the validated form (parsed once by
+:class:`whisperd.http.form.MultipartValidator` and read from the request scope), hand it to
+the service, and turn what it returns into an HTTP response.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+from connexion import request
+from starlette.responses import JSONResponse, Response
+
+from whisperd.api.events import transcript_events
+from whisperd.api.formats import render
+from whisperd.api.models import model_entry, model_list
+from whisperd.api.plan import PlanDefaults, StreamOptions, plan_request
+from whisperd.core.service import Service
+from whisperd.engine.transcribe import Task
+from whisperd.http.disconnect import ClientGone, until_disconnected
+from whisperd.http.form import validated_form
+from whisperd.http.sse import EventStreamResponse
+from whisperd.metrics import PROMETHEUS_MEDIA_TYPE
+
+logger = logging.getLogger("whisperd.http")
+
+# nginx's code for "the client closed the connection before the answer": never sent, logged.
+CLIENT_CLOSED_REQUEST = 499
+
+
+def _service() -> Service:
+    service = request.state.service
+    assert isinstance(service, Service)
+    return service
+
+
+async def _audio(task: Task) -> Response:
+    form = validated_form(request.scope)
+    service = _service()
+    try:
+        plan = plan_request(
+            form.values, task=task, defaults=PlanDefaults.from_settings(service.settings)
+        )
+        upload = form.files["file"]
+        job = await service.prepare(plan.model, plan.decoding, upload.file, upload.filename)
+        if isinstance(plan.output, StreamOptions):
+            events = transcript_events(service.stream(job), plan.output)
+            return EventStreamResponse(events, on_close=job.close)
+        transcript = await until_disconnected(service.transcribe(job), request.receive)
+        if isinstance(transcript, ClientGone):
+            logger.info("client disconnected; its transcription was cancelled")
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
+        body, media_type = render(transcript, plan.output)
+        return Response(body, media_type=media_type)
+    finally:
+        await form.close()
+
+
+async def create_transcription() -> Response:
+    """POST /v1/audio/transcriptions"""
+    return await _audio("transcribe")
+
+
+async def create_translation() -> Response:
+    """POST /v1/audio/translations"""
+    return await _audio("translate")
+
+
+async def list_models() -> dict[str, t.Any]:
+    """GET /v1/models"""
+    service = _service()
+    return {"object": "list", "data": model_list(service.model_statuses(), service.default_model)}
+
+
+async def retrieve_model(model: str) -> dict[str, t.Any]:
+    """GET /v1/models/{model}"""
+    service = _service()
+    return model_entry(service.model_statuses(), service.default_model, model)
+
+
+async def get_health() -> dict[str, t.Any]:
+    """GET /health: alive, with the queue state."""
+    stats = _service().queue()
+    queue = {
+        "workers": stats.workers,
+        "running": stats.running,
+        "waiting": stats.waiting,
+        "max_queue": stats.max_queue,
+    }
+    return {"status": "ok", "queue": queue}
+
+
+async def get_ready() -> Response:
+    """GET /ready: 200 once the default model is loaded, 503 before (or if it failed)."""
+    service = _service()
+    body: dict[str, t.Any] = {"status": service.readiness, "default_model": service.default_model}
+    if service.load_error:
+        body["error"] = service.load_error
+    return JSONResponse(body, status_code=200 if service.readiness == "ready" else 503)
+
+
+async def get_metrics() -> Response:
+    """GET /metrics: Prometheus text format."""
+    return Response(_service().metrics.render(), media_type=PROMETHEUS_MEDIA_TYPE)
