@@ -15,8 +15,8 @@ from conformance.support.report import (  # noqa: F401 - pytest hooks, found by 
     pytest_runtest_logreport,
     pytest_terminal_summary,
 )
-from tests.audio_factory import GeneratedAudio, make_speech
-from tests.conftest import ServerProcess, start_server
+from tests.support.audio import GeneratedAudio, make_speech
+from tests.support.server import ServerProcess, start_server
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from conformance.support.own_spec import (
     load_schema,
 )
 from conformance.support.report import Results
-from tests.audio_factory import GeneratedAudio
+from tests.support.audio import GeneratedAudio
 
 schema = load_schema()
 OPERATIONS = (

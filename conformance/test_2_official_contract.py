@@ -20,7 +20,7 @@ import pytest
 
 from conformance.support import multipart, official, sse
 from conformance.support.paths import FIXTURES, OFFICIAL_SPEC, SHARED_AUDIO, require
-from tests.conftest import ServerProcess, start_server
+from tests.support.server import ServerProcess, start_server
 
 TRANSCRIBE = "/v1/audio/transcriptions"
 TRANSLATE = "/v1/audio/translations"

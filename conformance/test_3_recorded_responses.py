@@ -25,7 +25,7 @@ import pytest
 from conformance.support import multipart, official, recorded, replay, shapes, sse
 from conformance.support.paths import FIXTURES, RESPONSES
 from conformance.support.report import Results
-from tests.wer import word_error_rate
+from tests.support.wer import word_error_rate
 
 pytestmark = pytest.mark.skipif(
     not RESPONSES.exists(), reason=f"needs the shared test data: {RESPONSES} is missing"

@@ -24,7 +24,7 @@ from openai.types.audio import (
 )
 
 from conformance.support.paths import NODE_DIR
-from tests.audio_factory import GeneratedAudio
+from tests.support.audio import GeneratedAudio
 
 VAD = {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 200}
 

@@ -37,7 +37,7 @@ from whisperd_client.models.create_transcription_request_chunking_strategy_type_
 from whisperd_client.types import File
 
 from clients.tests.conftest import Speech, assert_all_words, assert_translated
-from tests.conftest import shared_path
+from tests.support.paths import shared_path
 from whisperd_helpers import (
     WhisperdError,
     stream_transcription,

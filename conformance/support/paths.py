@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SHARED
+from tests.support.paths import REPO, SHARED
 
 CONFORMANCE = REPO / "conformance"
 SPEC = REPO / "spec" / "openapi.yaml"
