@@ -2,8 +2,8 @@
 
 For each version: a light venv ``.venv-pyXY`` with the project alone (no extras, no model
 packs), then ``import whisperd.app, whisperd.cli``, ``whisperd --version``, and a real server
-on a free loopback port, pointed at a model directory from the main venv, that must answer
-``/ready``, transcribe one espeak-ng sentence and exit 0 on SIGTERM.
+configured by a TOML file (a free loopback port, a model directory from the main venv) that
+must answer ``/ready``, transcribe one espeak-ng sentence and exit 0 on SIGTERM.
 
 A version with no interpreter fails under CI (``CI=true``) and is skipped elsewhere. Prints one
 line per version and ``N passed, M failed`` last; exits 1 if any failed.
@@ -130,7 +130,7 @@ def run(cmd: list[str], what: str, timeout: float = 900.0, **kwargs: t.Any) -> s
 
 
 def ensure_venv(version: str, python: str, full: str, venv: Path) -> str:
-    """Create or refresh the light venv; reinstall only when its inputs changed."""
+    """Create or refresh the light venv; pip runs only when its inputs changed."""
     pins, sources = constraints_for(version)
     digest = hashlib.sha256(full.encode())
     for path in [REPO / "pyproject.toml", *sources]:
@@ -138,13 +138,18 @@ def ensure_venv(version: str, python: str, full: str, venv: Path) -> str:
     stamp = venv / ".whisperd-check"
     if stamp.is_file() and stamp.read_text() == digest.hexdigest():
         return "venv up to date"
-    run([python, "-m", "venv", "--clear", str(venv)], "create venv")
+    # A new interpreter gets a new venv; otherwise pip moves the existing one to the new pins,
+    # downloading only what changed (this registry's answers never enter pip's own cache).
+    config = venv / "pyvenv.cfg"
+    same_python = config.is_file() and f"version = {full}\n" in config.read_text()
+    if not same_python:
+        run([python, "-m", "venv", "--clear", str(venv)], "create venv")
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as merged:
         merged.write("\n".join(pins.values()) + "\n")
     try:
         with open(PIP_LOCK, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            pip = [str(venv / "bin/python"), "-m", "pip", "install", "--quiet"]
+            pip = [str(venv / "bin/python"), "-m", "pip", "install"]
             run([*pip, "-c", merged.name, "-e", str(REPO)], "pip install -e .")
     finally:
         os.unlink(merged.name)
@@ -225,8 +230,12 @@ def serve_and_transcribe(venv: Path, model_dir: str, wav: Path, log: Path) -> li
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WHISPERD_")}
     env["WHISPERD_CACHE_DIR"] = str(log.parent / "cache")
-    cmd = [str(venv / "bin/whisperd"), "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--model", model_dir, "--log-format", "text"]
+    # Settings from a TOML file, so the server answering on this port shows the file was read
+    # (tomli on 3.10, tomllib after).
+    config = log.with_suffix(".toml")
+    settings = {"host": "127.0.0.1", "port": port, "model": model_dir, "log_format": "text"}
+    config.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items()))
+    cmd = [str(venv / "bin/whisperd"), "serve", "--config", str(config)]
     steps: list[str] = []
     started = time.monotonic()
     with open(log, "wb") as out:
