@@ -129,6 +129,29 @@ def run(cmd: list[str], what: str, timeout: float = 900.0, **kwargs: t.Any) -> s
     return str(done.stdout)
 
 
+def pip_install(venv: Path, pins: dict[str, str]) -> None:
+    """The project alone, editable, under the pip lock the rest of the suite shares."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as merged:
+        merged.write("\n".join(pins.values()) + "\n")
+    try:
+        with open(PIP_LOCK, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            pip = [str(venv / "bin/python"), "-m", "pip", "install"]
+            run([*pip, "-c", merged.name, "-e", str(REPO)], "pip install -e .")
+    finally:
+        os.unlink(merged.name)
+
+
+def unpinned_packages(venv: Path, pins: dict[str, str]) -> list[str]:
+    """Installed distributions no constraints line pins, as ``name==version``."""
+    listed = run([str(venv / "bin/python"), "-m", "pip", "list", "--format=json"], "pip list")
+    return sorted(
+        f"{p['name']}=={p['version']}"
+        for p in json.loads(listed)
+        if normalise(p["name"]) not in {*pins, *UNPINNED_OK, "whisperd"}
+    )
+
+
 def ensure_venv(version: str, python: str, full: str, venv: Path) -> str:
     """Create or refresh the light venv; pip runs only when its inputs changed."""
     pins, sources = constraints_for(version)
@@ -139,29 +162,18 @@ def ensure_venv(version: str, python: str, full: str, venv: Path) -> str:
     if stamp.is_file() and stamp.read_text() == digest.hexdigest():
         return "venv up to date"
     # A new interpreter gets a new venv; otherwise pip moves the existing one to the new pins,
-    # downloading only what changed (this registry's answers never enter pip's own cache).
+    # downloading only what changed (this registry's answers never enter pip's own cache). A
+    # package left over from the old pins shows as unpinned: then once more in a fresh venv.
     config = venv / "pyvenv.cfg"
     same_python = config.is_file() and f"version = {full}\n" in config.read_text()
-    if not same_python:
-        run([python, "-m", "venv", "--clear", str(venv)], "create venv")
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as merged:
-        merged.write("\n".join(pins.values()) + "\n")
-    try:
-        with open(PIP_LOCK, "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            pip = [str(venv / "bin/python"), "-m", "pip", "install"]
-            run([*pip, "-c", merged.name, "-e", str(REPO)], "pip install -e .")
-    finally:
-        os.unlink(merged.name)
-    listed = run([str(venv / "bin/python"), "-m", "pip", "list", "--format=json"], "pip list")
-    unpinned = sorted(
-        f"{p['name']}=={p['version']}"
-        for p in json.loads(listed)
-        if normalise(p["name"]) not in pins
-        and normalise(p["name"]) not in UNPINNED_OK
-        and p["name"] != "whisperd"
-    )
-    if unpinned:
+    for fresh in [False, True] if same_python else [True]:
+        if fresh:
+            run([python, "-m", "venv", "--clear", str(venv)], "create venv")
+        pip_install(venv, pins)
+        unpinned = unpinned_packages(venv, pins)
+        if not unpinned:
+            break
+    else:
         where = " or ".join(s.name for s in sources)
         raise CheckFailed(f"installed without a pin (add to {where}): {', '.join(unpinned)}")
     stamp.write_text(digest.hexdigest())
