@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from manifests import OVERLAYS, REPO, K8S, Obj, render
+from manifests import K8S, OVERLAYS, REPO, Obj, render
 
 # The manifests are checked against the server code of this same checkout.
 sys.path.insert(0, str(REPO / "server"))

@@ -62,9 +62,7 @@ def render(directory: Path) -> list[Obj]:
 
 def one(objects: list[Obj], kind: str, name: str | None = None) -> Obj:
     found = [
-        o
-        for o in objects
-        if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)
+        o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)
     ]
     assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
     return found[0]

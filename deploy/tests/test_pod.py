@@ -3,6 +3,7 @@ and agreement with the Dockerfiles it runs."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import PurePosixPath
 
@@ -15,7 +16,7 @@ from manifests import (
     one,
     prestop_seconds,
 )
-from whisperd.settings import load_settings
+from whisperd.settings import Settings, load_settings
 
 
 def dockerfile(name: str) -> str:
@@ -55,7 +56,13 @@ def test_service_exposes_the_named_port(overlay: list[Obj]) -> None:
     service = one(overlay, "Service")
     assert service["spec"]["type"] == "ClusterIP"
     assert service["spec"]["ports"] == [
-        {"name": "http", "port": 50060, "targetPort": "http", "protocol": "TCP", "appProtocol": "http"}
+        {
+            "name": "http",
+            "port": 50060,
+            "targetPort": "http",
+            "protocol": "TCP",
+            "appProtocol": "http",
+        }
     ]
 
 
@@ -147,9 +154,6 @@ def test_api_key_comes_from_an_optional_secret(overlay: list[Obj]) -> None:
 
 
 def test_settings_are_ones_the_server_knows(overlay: list[Obj]) -> None:
-    from whisperd.settings import Settings
-    import dataclasses
-
     known = {Settings.env_var(f.name) for f in dataclasses.fields(Settings)}
     names = {name for name in environment(overlay) if name.startswith("WHISPERD_")}
     assert names <= known, f"unknown settings: {sorted(names - known)}"
