@@ -60,6 +60,23 @@ def render(directory: Path) -> list[Obj]:
     return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
 
 
+def render_combination(resources: list[str], components: list[str], scratch: Path) -> list[Obj]:
+    """Render a kustomization made on the fly from directories under deploy/k8s (kustomize
+    wants them relative)."""
+
+    def relative(name: str) -> str:
+        return os.path.relpath(K8S / name, scratch)
+
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [relative(name) for name in resources],
+        "components": [relative(name) for name in components],
+    }
+    (scratch / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+    return render(scratch)
+
+
 def one(objects: list[Obj], kind: str, name: str | None = None) -> Obj:
     found = [
         o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)
