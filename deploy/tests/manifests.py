@@ -118,6 +118,26 @@ def cpu_quantity(value: str | int | float) -> float:
     return float(text)
 
 
+BYTE_UNITS = {
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+}
+
+
+def byte_quantity(value: str | int) -> int:
+    """A Kubernetes byte quantity: "256Mi", "2Gi", "1G", 1024."""
+    text = str(value)
+    for unit, factor in BYTE_UNITS.items():
+        if text.endswith(unit):
+            return int(float(text[: -len(unit)]) * factor)
+    return int(text)
+
+
 def prestop_seconds(box: Obj) -> int:
     """Seconds the preStop hook waits: a ``sleep N`` exec or the native sleep action."""
     hook = box["lifecycle"]["preStop"]

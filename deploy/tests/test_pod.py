@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 from manifests import (
     REPO,
     Obj,
+    byte_quantity,
     container,
     cpu_quantity,
     environment,
@@ -108,6 +109,14 @@ def test_every_place_the_server_writes_is_a_volume(overlay: list[Obj]) -> None:
         volume = next((mounts[m] for m in mounts if path.is_relative_to(m)), None)
         assert volume is not None, f"{path} is on the read-only root filesystem"
         assert "emptyDir" in volume or "persistentVolumeClaim" in volume
+
+
+def test_ephemeral_storage_limit_holds_the_emptydirs(overlay: list[Obj]) -> None:
+    # Past the pod's limit the kubelet evicts it, whatever each emptyDir's own sizeLimit.
+    pod = one(overlay, "Deployment")["spec"]["template"]["spec"]
+    limit = container(one(overlay, "Deployment"))["resources"]["limits"]["ephemeral-storage"]
+    sizes = [byte_quantity(v["emptyDir"]["sizeLimit"]) for v in pod["volumes"] if "emptyDir" in v]
+    assert sizes and sum(sizes) < byte_quantity(limit)
 
 
 def test_model_cache_volume_is_the_images_volume(overlay: list[Obj]) -> None:
