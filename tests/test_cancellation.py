@@ -127,6 +127,6 @@ def test_sigterm_cancels_work_that_outlasts_the_bound(
     assert server.process.wait(timeout=30) == 0
     # The 1 s bound, plus the rest of the window being decoded, plus process teardown.
     assert time.monotonic() - started < 3 + 0.5 * long_job_seconds
-    assert "cancelled 1 running transcription" in server.log()
+    assert "cancelled 1 running transcription" in server.log_path.read_text()
     sock.close()
     server.stop()

@@ -73,7 +73,7 @@ def test_pull_from_the_hub_verifies_and_the_model_works(
     model = manager.get("tiny.en")
     assert model.path == target
     with open(english_speech.path, "rb") as handle:
-        text = transcribe(model, decode_audio(handle).samples, DecodeOptions()).text
+        text = transcribe(model.whisper, decode_audio(handle).samples, DecodeOptions()).text
     assert "test" in text.lower()
 
 
