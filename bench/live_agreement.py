@@ -17,11 +17,12 @@ import argparse
 import csv
 import statistics
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import jiwer
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.audio import decode_audio
@@ -52,12 +53,31 @@ class Setting:
 
 @dataclass
 class Outcome:
-    step_times: list[float]
     lags: list[float]
     confirmed_early: int
     words: int
     live_text: str
     final_text: str
+
+
+@dataclass
+class Run:
+    """The hypotheses of one clip under one setting, decoded once, scored per variant."""
+
+    step_times: list[float]
+    hypotheses: list[tuple[float, list[TimedWord]]]  # (audio time, words)
+
+    def agree(self, final: list[TimedWord], hold_back: int) -> Outcome:
+        agreement = LocalAgreement(n=2, hold_back=hold_back)
+        lags: list[float] = []
+        for t, words in self.hypotheses:
+            before = len(agreement.confirmed)
+            agreement.update(words)
+            lags.extend(t - w.end for w in agreement.confirmed[before:])
+        early = len(agreement.confirmed)
+        agreement.finish(final)
+        final_text = "".join(w.word for w in final).strip()
+        return Outcome(lags, early, len(agreement.confirmed), agreement.confirmed_text, final_text)
 
 
 def manifest() -> dict[str, str]:
@@ -93,47 +113,54 @@ def decode(model: WhisperModel, audio: np.ndarray, beam_size: int) -> list[Timed
     return [TimedWord(w.word, w.start, w.end) for s in segments for w in (s.words or [])]
 
 
-def simulate(
-    model: WhisperModel, audio: np.ndarray, setting: Setting, final: list[TimedWord]
-) -> Outcome:
-    agreement = LocalAgreement(n=2)
+def simulate(model: WhisperModel, audio: np.ndarray, setting: Setting) -> Run:
     duration = len(audio) / SAMPLE_RATE
-    step_times: list[float] = []
-    lags: list[float] = []
+    run = Run([], [])
     t = setting.step
     while t < duration:
         started = time.perf_counter()
         words = decode(model, audio[: int(t * SAMPLE_RATE)], setting.beam_size)
-        step_times.append(time.perf_counter() - started)
-        before = len(agreement.confirmed)
-        agreement.update(words)
-        lags.extend(t - w.end for w in agreement.confirmed[before:])
+        run.step_times.append(time.perf_counter() - started)
+        run.hypotheses.append((t, words))
         t += setting.step
-    early = len(agreement.confirmed)
-    agreement.finish(final)
-    return Outcome(
-        step_times,
-        lags,
-        early,
-        len(agreement.confirmed),
-        agreement.confirmed_text,
-        "".join(w.word for w in final).strip(),
-    )
+    return run
 
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+HEADERS = (
+    "model",
+    "partials",
+    "hold back",
+    "step mean/p90/max s",
+    "keeps up",
+    "lag p50/p90 s",
+    "confirmed early",
+    "WER live",
+    "WER final only",
+    "cased diff vs final",
+    "final s",
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--models", nargs="+", default=["tiny.en", "base"])
+    parser.add_argument(
+        "--settings", nargs="+", default=["1:0.5", "1:1.0", "5:1.0"], help="beam:step pairs"
+    )
     args = parser.parse_args()
-    settings = (Setting(1, 0.5), Setting(1, 1.0), Setting(5, 1.0))
+    settings = [Setting(int(b), float(st)) for b, st in (x.split(":") for x in args.settings)]
     data = clips()
+    total = sum(len(a) for _, a, _ in data) / SAMPLE_RATE
+    print(f"clips: {len(data)}, {total:.1f} s of audio", flush=True)
+    print("| " + " | ".join(HEADERS) + " |")
+    print("|" + "---|" * len(HEADERS), flush=True)
     cpu_start = time.process_time()
-    rows: list[dict[str, Any]] = []
-    for name in ("tiny.en", "base"):
+    for name in args.models:
         path = subprocess.run(
             ["whisperd", "models", "path", name], capture_output=True, text=True, check=True
         ).stdout.strip()
@@ -145,43 +172,40 @@ def main() -> None:
             finals[clip] = decode(model, audio, 5)
             whole_times.append(time.perf_counter() - started)
         for setting in settings:
-            outcomes = {
-                clip: simulate(model, audio, setting, finals[clip]) for clip, audio, _ in data
-            }
-            steps = [s for o in outcomes.values() for s in o.step_times]
-            lags = [g for o in outcomes.values() for g in o.lags]
-            confirmed_early = sum(o.confirmed_early for o in outcomes.values())
-            words = sum(o.words for o in outcomes.values())
-            live_wer = corpus_wer([(ref, outcomes[c].live_text) for c, _, ref in data])
-            final_wer = corpus_wer([(ref, outcomes[c].final_text) for c, _, ref in data])
-            rows.append(
-                {
-                    "model": name,
-                    "partials": f"beam {setting.beam_size}, step {setting.step:g} s",
-                    "step mean/p90/max s": (
-                        f"{statistics.mean(steps):.2f}/{percentile(steps, 90):.2f}/{max(steps):.2f}"
-                    ),
-                    "keeps up": f"{np.mean([s <= setting.step for s in steps]):.0%}",
-                    "lag p50/p90 s": f"{percentile(lags, 50):.2f}/{percentile(lags, 90):.2f}",
-                    "confirmed early": f"{confirmed_early / words:.0%}",
-                    "WER live": f"{live_wer:.1%}",
-                    "WER final only": f"{final_wer:.1%}",
-                    "final s": f"{statistics.mean(whole_times):.2f}",
-                }
-            )
-            for clip, outcome in outcomes.items():
-                if outcome.live_text != outcome.final_text:
-                    print(f"  {name} {setting} {clip}")
-                    print(f"    live : {outcome.live_text}\n    final: {outcome.final_text}")
+            runs = {clip: simulate(model, audio, setting) for clip, audio, _ in data}
+            steps = [s for r in runs.values() for s in r.step_times]
+            for hold_back in (0, 1):
+                outcomes = {c: r.agree(finals[c], hold_back) for c, r in runs.items()}
+                lags = [g for o in outcomes.values() for g in o.lags]
+                early = sum(o.confirmed_early for o in outcomes.values())
+                words = sum(o.words for o in outcomes.values())
+                live_wer = corpus_wer([(ref, outcomes[c].live_text) for c, _, ref in data])
+                final_wer = corpus_wer([(ref, outcomes[c].final_text) for c, _, ref in data])
+                cased = jiwer.wer(
+                    [o.final_text for o in outcomes.values()],
+                    [o.live_text for o in outcomes.values()],
+                )
+                row = (
+                    name,
+                    f"beam {setting.beam_size}, step {setting.step:g} s",
+                    str(hold_back),
+                    f"{statistics.mean(steps):.2f}/{percentile(steps, 90):.2f}/{max(steps):.2f}",
+                    f"{np.mean([s <= setting.step for s in steps]):.0%}",
+                    f"{percentile(lags, 50):.2f}/{percentile(lags, 90):.2f}",
+                    f"{early / words:.0%}",
+                    f"{live_wer:.1%}",
+                    f"{final_wer:.1%}",
+                    f"{cased:.1%}",
+                    f"{statistics.mean(whole_times):.2f}",
+                )
+                print("| " + " | ".join(row) + " |", flush=True)
+                for clip, outcome in outcomes.items():
+                    if outcome.live_text != outcome.final_text:
+                        print(f"    {name} {setting} hold {hold_back} {clip}", file=sys.stderr)
+                        print(f"      live : {outcome.live_text}", file=sys.stderr)
+                        print(f"      final: {outcome.final_text}", file=sys.stderr)
         del model
-    headers = list(rows[0])
-    print("| " + " | ".join(headers) + " |")
-    print("|" + "---|" * len(headers))
-    for row in rows:
-        print("| " + " | ".join(str(row[h]) for h in headers) + " |")
-    total = sum(len(a) for _, a, _ in data) / SAMPLE_RATE
-    cpu = time.process_time() - cpu_start
-    print(f"clips: {len(data)}, {total:.1f} s of audio; CPU time of this run: {cpu:.0f} s")
+        print(f"CPU time so far: {time.process_time() - cpu_start:.0f} s", flush=True)
 
 
 if __name__ == "__main__":
