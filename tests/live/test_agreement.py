@@ -155,3 +155,10 @@ def test_normalised_words_match(a: str, b: str) -> None:
 
 def test_different_words_do_not_match() -> None:
     assert normalise(" their") != normalise(" there")
+
+
+def test_hold_back_keeps_the_newest_last_words_open() -> None:
+    agreement = LocalAgreement(hold_back=1)
+    agreement.update(hyp("ask not what"))
+    assert agreement.update(hyp("ask not what")) == "ask not"
+    assert agreement.update(hyp("ask not what. your")) == " what."

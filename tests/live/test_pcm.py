@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import av
 import numpy as np
@@ -39,7 +40,7 @@ def _random_sizes(rng: np.random.Generator, total: int, count: int) -> list[int]
 
 
 def _pcm16(samples: np.ndarray) -> bytes:
-    return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+    return bytes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
 
 
 @pytest.mark.parametrize(
@@ -149,7 +150,7 @@ def test_g711_tables_match_python_audioop(encoding: str, table: np.ndarray) -> N
 @pytest.mark.parametrize(("encoding", "codec"), [("mulaw", "pcm_mulaw"), ("alaw", "pcm_alaw")])
 def test_g711_decode_matches_ffmpeg(encoding: str, codec: str) -> None:
     codes = bytes(range(256)) * 4
-    context = av.CodecContext.create(codec, "r")
+    context: Any = av.CodecContext.create(codec, "r")
     context.sample_rate = 8000
     context.layout = "mono"
     frames = context.decode(av.Packet(codes))

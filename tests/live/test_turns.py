@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import av
 import numpy as np
 import pytest
+from faster_whisper.audio import decode_audio
+from whisperd.engine.audio import SAMPLE_RATE
+from whisperd.live.pcm import PcmDecoder, openai_format
 from whisperd.live.turns import (
     IdleTimeout,
     ServerVad,
@@ -13,6 +17,8 @@ from whisperd.live.turns import (
     TurnEvent,
 )
 from whisperd.live.vad import FRAME_SAMPLES
+
+from tests.conftest import shared_path
 
 FRAME_MS = 32  # 512 samples at 16 kHz
 
@@ -253,3 +259,33 @@ def test_end_padding_extends_the_committed_audio() -> None:
 def test_rejects_impossible_parameters(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         ServerVad(**bad)  # type: ignore[arg-type]
+
+
+def test_recorded_speech_through_decoder_and_silero_gives_turns_on_the_audio_clock() -> None:
+    audio = decode_audio(str(shared_path("audio/en_read/whisper.cpp__jfk.wav")))
+    silence = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    audio = np.concatenate([silence, audio, silence])
+    # As a Realtime client sends it: pcm16 at 24 kHz in 40 ms chunks.
+    decoder = PcmDecoder(openai_format("audio/pcm"))
+    detector = TurnDetector(ServerVad())
+    payload = resample_to_pcm16(audio, 24_000)
+    events: list[TurnEvent] = []
+    for position in range(0, len(payload), 1920):
+        events.extend(detector.push(decoder.push(payload[position : position + 1920])))
+    events.extend(detector.push(decoder.flush()))
+    stops = [e for e in events if isinstance(e, SpeechStopped)]
+    starts = [e for e in events if isinstance(e, SpeechStarted)]
+    assert len(stops) >= 1 and len(starts) == len(stops)
+    assert 700 <= starts[0].audio_start_ms <= 1300  # speech begins after the added second
+    assert stops[-1].audio_end_ms <= len(audio) * 1000 // SAMPLE_RATE - 500
+    for start, stop in zip(starts, stops, strict=True):
+        assert start.audio_start_ms == stop.turn.audio_start_ms
+        assert len(stop.turn.samples) == (stop.turn.audio_end_ms - start.audio_start_ms) * 16
+
+
+def resample_to_pcm16(audio: np.ndarray, rate: int) -> bytes:
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+    frame = av.AudioFrame.from_ndarray(audio.reshape(1, -1), format="flt", layout="mono")
+    frame.sample_rate = SAMPLE_RATE
+    frames = [*resampler.resample(frame), *resampler.resample(None)]
+    return b"".join(bytes(f.to_ndarray().astype("<i2").tobytes()) for f in frames)

@@ -58,10 +58,13 @@ def join_words(words: Sequence[WordLike], *, first: bool) -> str:
 class LocalAgreement:
     """Confirmed prefix of one turn's successive hypotheses; one instance per turn."""
 
-    def __init__(self, n: int = 2) -> None:
-        if n < 1:
-            raise ValueError("n must be at least 1")
+    def __init__(self, n: int = 2, hold_back: int = 0) -> None:
+        """``hold_back``: the newest hypothesis's last words never confirmed; a word at the
+        very end of the audio so far often has the wrong case or sentence punctuation."""
+        if n < 1 or hold_back < 0:
+            raise ValueError("n must be at least 1 and hold_back not negative")
         self.n = n
+        self.hold_back = hold_back
         self._history: deque[list[TimedWord]] = deque(maxlen=n)
         self._confirmed: list[TimedWord] = []
         self._text = ""
@@ -88,9 +91,9 @@ class LocalAgreement:
         if len(self._history) < self.n:
             return ""
         tails = [self._after_confirmed(hypothesis) for hypothesis in self._history]
-        newest = tails[-1]
+        newest = tails[-1][: max(len(tails[-1]) - self.hold_back, 0)]
         agreed = 0
-        while agreed < min(len(tail) for tail in tails) and all(
+        while agreed < min(len(tail) for tail in [*tails, newest]) and all(
             normalise(tail[agreed].word) == normalise(newest[agreed].word) for tail in tails
         ):
             agreed += 1
