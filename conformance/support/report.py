@@ -25,6 +25,7 @@ CHECKS: dict[str, str] = {
     "test_2_official_contract": "2. The official OpenAI contract (openai-audio-subset.yaml)",
     "test_3_recorded_responses": "3. Recorded real OpenAI responses (replayed fixtures)",
     "test_4_official_sdks": "4. Official SDKs as clients (openai Python + Node)",
+    "test_5_realtime_sdks": "5. Official SDKs' Realtime clients (Python GA + beta, Node wss)",
 }
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
 README_START = "<!-- conformance-results:start -->"

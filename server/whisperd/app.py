@@ -1,5 +1,6 @@
 """The composition root: the service, the Connexion app serving spec/openapi.yaml (each
-``operationId`` routed to :mod:`whisperd.http.handlers`), and the middleware around it.
+``operationId`` routed to :mod:`whisperd.http.handlers`), the middleware around it, and the
+WebSocket routes beside it (the Realtime API, spec/realtime.asyncapi.yaml).
 
 Connexion validates requests against the spec (multipart bodies through
 :class:`whisperd.http.form.MultipartValidator`); every error, Connexion's and Starlette's
@@ -25,12 +26,14 @@ from starlette.exceptions import HTTPException
 
 from whisperd.core.service import Service
 from whisperd.errors import ApiError
-from whisperd.http.auth import ApiKeyMiddleware, load_keys
+from whisperd.http.auth import ApiKeyMiddleware, KeyChecker, load_keys
 from whisperd.http.errors import handle_api_error, handle_problem, handle_unexpected
 from whisperd.http.form import MultipartValidator
 from whisperd.http.limits import BodyLimitMiddleware
 from whisperd.http.observability import ObservabilityMiddleware, RouteNamer
+from whisperd.http.websocket import SocketRouter
 from whisperd.metrics import Metrics
+from whisperd.realtime.socket import REALTIME_PATH, realtime_endpoint
 from whisperd.settings import Settings
 
 logger = logging.getLogger("whisperd")
@@ -51,8 +54,9 @@ class OperationIdResolver(Resolver):  # type: ignore[misc]
         return f"{self.module}.{snake}"
 
 
-def create_app(settings: Settings) -> AsyncApp:
-    """Build the application from the spec and ``settings``."""
+def create_app(settings: Settings) -> SocketRouter:
+    """Build the application from the spec and ``settings``: the HTTP API, and the
+    WebSocket routes beside it."""
     metrics = Metrics()
     keys = load_keys(settings.api_key, settings.api_keys_file)
     # The spec documents the optional bearer scheme; ApiKeyMiddleware enforces it, so
@@ -101,6 +105,9 @@ def create_app(settings: Settings) -> AsyncApp:
     app.add_middleware(ObservabilityMiddleware, position=before, metrics=metrics, routes=routes)
     app.add_middleware(ApiKeyMiddleware, position=before, keys=keys)
     app.add_middleware(
-        BodyLimitMiddleware, position=before, max_body_bytes=settings.max_upload_bytes
+        BodyLimitMiddleware,
+        position=before,
+        max_body_bytes=settings.max_upload_bytes,
+        stall_timeout=settings.upload_stall_timeout,
     )
-    return app
+    return SocketRouter(app, {REALTIME_PATH: realtime_endpoint}, KeyChecker(keys))

@@ -73,6 +73,9 @@ def serve(settings: Settings) -> int:
         log_config=None,
         access_log=False,  # whisperd logs its own access lines, with request ids
         timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)),
+        ssl_certfile=settings.tls_cert or None,
+        ssl_keyfile=settings.tls_key or None,
+        ws_ping_interval=20.0,  # as OpenAI's Realtime server; proxies drop idle sockets
     )
     return 0
 

@@ -94,6 +94,14 @@ def disconnected_during_upload() -> ApiError:
     return ApiError(400, "The client disconnected during the upload.")
 
 
+def upload_stalled(seconds: float) -> ApiError:
+    return ApiError(
+        408,
+        f"The upload stalled: no data arrived for {seconds:g} seconds.",
+        code="upload_timeout",
+    )
+
+
 def payload_too_large(limit: int, received: int | None) -> ApiError:
     # OpenAI's wording and type for the same condition (reported-errors.json).
     read = f" ({received} bytes read)" if received is not None else ""
@@ -210,4 +218,29 @@ def busy(running: int, waiting: int, max_queue: int, retry_after: int) -> ApiErr
         type=RATE_LIMIT,
         code="rate_limit_exceeded",
         headers={"Retry-After": str(retry_after)},
+    )
+
+
+def too_many_live_sessions(limit: int) -> ApiError:
+    return ApiError(
+        429,
+        f"Too many live sessions: this server allows {limit} at once. Please try again later.",
+        type=RATE_LIMIT,
+        code="session_limit_reached",
+    )
+
+
+def live_session_expired(seconds: float) -> ApiError:
+    return ApiError(
+        400,
+        f"Your session hit the maximum duration of {seconds / 60:g} minutes.",
+        code="session_expired",
+    )
+
+
+def live_session_idle(seconds: float) -> ApiError:
+    return ApiError(
+        408,
+        f"The session was closed after {seconds:g} seconds without any event from the client.",
+        code="session_idle_timeout",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typing as t
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -65,6 +65,30 @@ class Metrics:
             buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600),
             registry=self.registry,
         )
+        self.live_sessions = Gauge(
+            "whisperd_live_sessions",
+            "Live transcription sessions open, by protocol",
+            ["protocol"],
+            registry=self.registry,
+        )
+        self.live_turns = Counter(
+            "whisperd_live_turns",
+            "Turns of live sessions transcribed, by protocol",
+            ["protocol"],
+            registry=self.registry,
+        )
+        self.live_partial_seconds = Histogram(
+            "whisperd_live_partial_decode_seconds",
+            "Time to decode a live turn's audio so far (queue wait included)",
+            buckets=(0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10),
+            registry=self.registry,
+        )
+        self.live_final_seconds = Histogram(
+            "whisperd_live_final_seconds",
+            "From a live turn's end to its completed transcript",
+            buckets=(0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30),
+            registry=self.registry,
+        )
         self._engine = _EngineCollector()
         self.registry.register(self._engine)
 
@@ -74,6 +98,12 @@ class Metrics:
     def record_inference(self, task: str, model: str, audio: float, seconds: float) -> None:
         self.audio_seconds.labels(task, model).inc(audio)
         self.inference_seconds.labels(task, model).observe(seconds)
+
+    def record_live_partial(self, seconds: float) -> None:
+        self.live_partial_seconds.observe(seconds)
+
+    def record_live_final(self, seconds: float) -> None:
+        self.live_final_seconds.observe(seconds)
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))

@@ -74,6 +74,26 @@ class Settings:
         "", "API keys clients must send as Bearer tokens (comma-separated); empty: open."
     )
     api_keys_file: str = setting("", "A file of API keys, one per line (# starts a comment).")
+    upload_stall_timeout: float = setting(
+        30.0, "Drop an upload that sends no bytes for this many seconds (408); 0 never."
+    )
+    max_live_sessions: int = setting(
+        8, "Live (WebSocket) sessions open at once; one more gets an error and is closed."
+    )
+    live_session_seconds: float = setting(
+        3600.0, "Longest live session, in seconds (OpenAI: 60 minutes)."
+    )
+    live_max_append_bytes: int = setting(
+        15 * 1024 * 1024, "Largest audio chunk of one live append, in bytes (OpenAI: 15 MiB)."
+    )
+    live_max_buffer_seconds: float = setting(
+        600.0, "Longest uncommitted audio a live session may hold, in seconds."
+    )
+    live_idle_timeout: float = setting(
+        300.0, "Close a live session whose client sends nothing for this many seconds."
+    )
+    tls_cert: str = setting("", "TLS certificate file (PEM): serve https:// and wss://.")
+    tls_key: str = setting("", "TLS private key file (PEM) of the certificate.")
     shutdown_timeout: float = setting(
         30.0, "On SIGTERM, seconds to let running requests finish before cancelling them."
     )
@@ -174,6 +194,14 @@ def _check(settings: Settings) -> None:
         raise ValueError("workers must be 0 (automatic) or more")
     if settings.max_upload_bytes < 1:
         raise ValueError("max_upload_bytes must be positive")
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        raise ValueError("tls_cert and tls_key go together")
+    for name in ("tls_cert", "tls_key"):
+        path = getattr(settings, name)
+        if path and not Path(path).is_file():
+            raise ValueError(f"{name}: {path} is not a file")
+    if settings.max_live_sessions < 0:
+        raise ValueError("max_live_sessions must be 0 (no live sessions) or more")
     if settings.api_keys_file and not Path(settings.api_keys_file).is_file():
         raise ValueError(f"api_keys_file: {settings.api_keys_file} is not a file")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -22,9 +23,19 @@ def free_port() -> int:
 class ServerProcess:
     """A whisperd subprocess; its log is kept for failure messages."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        scheme: str = "http",
+        ca_file: str | None = None,
+    ) -> None:
         self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{scheme}://127.0.0.1:{self.port}"
+        self.verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=ca_file) if ca_file else True
+        )
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(
@@ -40,7 +51,8 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"whisperd exited early:\n{self.log()}")
             try:
-                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
+                health = httpx.get(f"{self.base_url}/health", timeout=1, verify=self.verify)
+                if health.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -61,13 +73,20 @@ class ServerProcess:
 
 
 def start_server(
-    tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, *args: str, **env: str
+    tmp_path_factory: pytest.TempPathFactory,
+    cache_dir: Path,
+    *args: str,
+    scheme: str = "http",
+    ca_file: str | None = None,
+    **env: str,
 ) -> ServerProcess:
+    """A started server; ``env`` adds environment variables, ``scheme``/``ca_file`` are for
+    one serving TLS with a test certificate."""
     environment = dict(os.environ)
     environment.update({"WHISPERD_CACHE_DIR": str(cache_dir), "PYTHONUNBUFFERED": "1"})
     environment.update(env)
     log_path = tmp_path_factory.mktemp("server") / "whisperd.log"
-    server = ServerProcess(list(args), environment, log_path)
+    server = ServerProcess(list(args), environment, log_path, scheme, ca_file)
     try:
         server.wait_ready()
     except BaseException:

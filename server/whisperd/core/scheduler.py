@@ -86,9 +86,10 @@ class Scheduler:
         ahead = (self.waiting + self.running) / self.workers
         return max(1, min(60, math.ceil(ahead * self._mean_job_seconds)))
 
-    def ticket(self) -> Ticket:
-        """Take a place in the queue now, or raise :class:`QueueFullError`."""
-        if self.is_full():
+    def ticket(self, *, beyond_limit: bool = False) -> Ticket:
+        """Take a place in the queue now, or raise :class:`QueueFullError`; ``beyond_limit``
+        work (a live turn's final decode, bounded by the session limit) always gets one."""
+        if self.is_full() and not beyond_limit:
             raise QueueFullError()
         ticket = Ticket(self)
         self._queue.append(ticket)
@@ -123,7 +124,9 @@ class Scheduler:
         self._active.add(cancel)
         started = time.monotonic()
 
-        def finished(_: object) -> None:
+        def finished(future: object) -> None:
+            if isinstance(future, asyncio.Future) and not future.cancelled():
+                future.exception()  # seen here: a cancelled caller may never ask for it
             self._active.discard(cancel)
             self.running -= 1
             self.completed += 1

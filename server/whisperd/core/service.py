@@ -13,6 +13,7 @@ job.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -85,6 +86,7 @@ class Service:
         self.scheduler = Scheduler(workers=self.sizing.workers, max_queue=settings.max_queue)
         self.readiness: Readiness = "loading"
         self.load_error: str | None = None
+        self.live_sessions = 0
         self.metrics.watch_engine(self)
 
     # Lifecycle
@@ -140,6 +142,20 @@ class Service:
     def loaded_models(self) -> list[str]:
         return self.models.loaded_ids()
 
+    @contextlib.contextmanager
+    def live_session(self, protocol: str) -> t.Iterator[None]:
+        """Hold one of the ``max_live_sessions`` places while a socket session runs."""
+        if self.live_sessions >= self.settings.max_live_sessions:
+            raise errors.too_many_live_sessions(self.settings.max_live_sessions)
+        self.live_sessions += 1
+        gauge = self.metrics.live_sessions.labels(protocol)
+        gauge.inc()
+        try:
+            yield
+        finally:
+            self.live_sessions -= 1
+            gauge.dec()
+
     # The steps of a transcription
 
     async def model(self, requested: str) -> LoadedModel:
@@ -166,10 +182,10 @@ class Service:
             raise errors.no_supported_candidate_language(model.id)
         return replace(options, candidate_languages=candidates)
 
-    def admit(self) -> Ticket:
+    def admit(self, *, beyond_limit: bool = False) -> Ticket:
         """A place in the inference queue, taken now (work starts in arrival order)."""
         try:
-            return self.scheduler.ticket()
+            return self.scheduler.ticket(beyond_limit=beyond_limit)
         except QueueFullError as exc:
             stats = self.scheduler.stats()
             retry_after = self.scheduler.retry_after_seconds()
@@ -211,10 +227,18 @@ class Service:
             raise
         return Job(model, audio, fitted, ticket)
 
-    def job(self, model: LoadedModel, samples: np.ndarray, options: DecodeOptions) -> Job:
+    def job(
+        self,
+        model: LoadedModel,
+        samples: np.ndarray,
+        options: DecodeOptions,
+        *,
+        beyond_limit: bool = False,
+    ) -> Job:
         """Admitted work on samples already at 16 kHz mono (live transports decode their own
         audio as it arrives)."""
-        return Job(model, DecodedAudio(samples), self.check(options, model), self.admit())
+        fitted = self.check(options, model)
+        return Job(model, DecodedAudio(samples), fitted, self.admit(beyond_limit=beyond_limit))
 
     async def transcribe(self, job: Job) -> Transcript:
         """Run ``job`` to the end; cancelling the awaiting task stops the inference."""

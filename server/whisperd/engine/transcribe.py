@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import typing as t
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from faster_whisper import BatchedInferencePipeline
@@ -49,13 +49,14 @@ class DecodeOptions:
     language: str | None = None  # a Whisper code; None detects
     candidate_languages: tuple[str, ...] = ()  # detection picks among these
     prompt: str | None = None
-    temperature: float = 0.0  # 0: the fallback ladder
+    temperature: float = 0.0  # 0: the fallback ladder, unless fallback is off
     beam_size: int = 5
     word_timestamps: bool = False
     token_logprobs: bool = False
     vad: VadSettings | None = None
     hotwords: str | None = None
     condition_on_previous_text: bool = True
+    fallback: bool = True  # retry a failed window at higher temperatures
     # Long audio may be decoded in batches of 30-second VAD chunks (BatchedInferencePipeline):
     # ``batch_size`` chunks at once from ``batch_min_seconds`` of audio on; 0 never batches.
     batch_size: int = 0
@@ -63,7 +64,9 @@ class DecodeOptions:
 
     @property
     def temperatures(self) -> tuple[float, ...]:
-        return TEMPERATURE_LADDER if self.temperature == 0 else (self.temperature,)
+        if self.temperature == 0 and self.fallback:
+            return TEMPERATURE_LADDER
+        return (self.temperature,)
 
     def batches(self, audio_seconds: float) -> bool:
         """Whether to decode in batches. Token log probabilities need each window's own
@@ -77,10 +80,11 @@ class DecodeOptions:
 
 @dataclass(frozen=True)
 class Word:
-    word: str
+    word: str  # as OpenAI lists it: no surrounding spaces or punctuation
     start: float
     end: float
     probability: float
+    text: str = ""  # as the model wrote it, leading space and punctuation kept
 
 
 @dataclass(frozen=True)
@@ -317,9 +321,13 @@ def _segments(
 def _words(raw_words: object) -> tuple[Word, ...]:
     words = []
     for raw in raw_words:  # type: ignore[attr-defined]
-        text = str(raw.word).strip().strip(_WORD_EDGE_PUNCTUATION)
+        written = str(raw.word)
+        text = written.strip().strip(_WORD_EDGE_PUNCTUATION)
         if text:
-            words.append(Word(text, float(raw.start), float(raw.end), float(raw.probability)))
+            start, end, probability = float(raw.start), float(raw.end), float(raw.probability)
+            words.append(Word(text, start, end, probability, written))
+        elif words:  # punctuation alone: written after the word before it
+            words[-1] = replace(words[-1], text=words[-1].text + written)
     return tuple(words)
 
 
