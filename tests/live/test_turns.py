@@ -18,7 +18,7 @@ from whisperd.live.turns import (
 )
 from whisperd.live.vad import FRAME_SAMPLES
 
-from tests.conftest import shared_path
+from tests.support.paths import shared_path
 
 FRAME_MS = 32  # 512 samples at 16 kHz
 

@@ -9,8 +9,8 @@ from faster_whisper.vad import get_vad_model
 from whisperd.engine.audio import SAMPLE_RATE
 from whisperd.live.vad import FRAME_SAMPLES, SileroVad
 
-from tests.audio_factory import make_speech
-from tests.conftest import shared_path
+from tests.support.audio import make_speech
+from tests.support.paths import shared_path
 
 
 @pytest.fixture(scope="module")
