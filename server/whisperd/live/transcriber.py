@@ -40,6 +40,10 @@ MIN_COMMIT_MS = 100
 # Audio re-decoded before the first unconfirmed word, so a word cut by the boundary is
 # heard whole; the agreement drops what overlaps the confirmed words.
 FINAL_OVERLAP_SECONDS = 0.3
+# Past this, partials decode only what follows the confirmed words (with them as the
+# prompt), so a long turn costs no more per partial than a short one.
+LONG_TURN_SECONDS = 20.0
+LONG_TURN_SAMPLES = int(LONG_TURN_SECONDS * SAMPLE_RATE)
 
 
 @dataclass(frozen=True)
@@ -291,10 +295,11 @@ class LiveTranscriber:
             if turn is None or audio is None or len(audio.samples) - turn.decoded_samples < step:
                 continue
             turn.decoded_samples = len(audio.samples)
-            logger.debug("partial decode of %d samples", len(audio.samples))
             started = time.monotonic()
-            options = self._options(final=False, language=turn.language)
-            partial = asyncio.ensure_future(self._decode(audio.samples, options, final=False))
+            offset, samples, options = self._unconfirmed_audio(
+                turn, audio.samples, final=False, trim=len(audio.samples) > LONG_TURN_SAMPLES
+            )
+            partial = asyncio.ensure_future(self._decode(samples, options, final=False))
             self._partial = partial
             try:
                 await asyncio.wait({partial})  # the turn's end may cancel it, not this task
@@ -307,13 +312,11 @@ class LiveTranscriber:
                 logger.warning("a partial decode failed: %s", partial.exception())
                 continue
             transcript = partial.result()
-            logger.debug("partial decoded in %.2f s: %r", time.monotonic() - started,
-                         transcript and transcript.text)  # fmt: skip
             if transcript is None:
                 continue
             self.service.metrics.record_live_partial(time.monotonic() - started)
             turn.language = turn.language or transcript.info.language
-            delta = turn.agreement.update(_timed_words(transcript.words, 0.0))
+            delta = turn.agreement.update(_timed_words(transcript.words, offset))
             if delta:
                 heard_ms = len(audio.samples) * 1000 // SAMPLE_RATE
                 self._emit(TextConfirmed(turn.item_id, delta, heard_ms))
@@ -341,22 +344,30 @@ class LiveTranscriber:
                 self._finals_running = False
             self.service.metrics.record_live_final(time.monotonic() - started)
 
+    def _unconfirmed_audio(
+        self, turn: _OpenTurn, samples: np.ndarray, *, final: bool, trim: bool = True
+    ) -> tuple[float, np.ndarray, DecodeOptions]:
+        """The audio from just before the first unconfirmed word (all of it when nothing is
+        confirmed, or ``trim`` is off), its offset in the turn, and the options to decode it
+        with: the confirmed text is the prompt it follows."""
+        options = self._options(final=final, language=turn.language)
+        confirmed = turn.agreement.confirmed
+        if not confirmed or not trim:
+            return 0.0, samples, options
+        offset = max(0.0, confirmed[-1].end - FINAL_OVERLAP_SECONDS)
+        previous = turn.agreement.confirmed_text
+        prompt = f"{self.settings.prompt} {previous}" if self.settings.prompt else previous
+        return offset, samples[int(offset * SAMPLE_RATE) :], replace(options, prompt=prompt)
+
     async def _finish(self, closed: _ClosedTurn) -> TurnCompleted:
         turn, samples = closed.turn, closed.samples
         agreement = turn.agreement
-        confirmed = agreement.confirmed
-        offset = max(0.0, confirmed[-1].end - FINAL_OVERLAP_SECONDS) if confirmed else 0.0
-        tail = samples[int(offset * SAMPLE_RATE) :]
+        offset, tail, options = self._unconfirmed_audio(turn, samples, final=True)
         duration = len(samples) / SAMPLE_RATE
         language = turn.language or self.settings.language or ""
         logprobs: list[t.Any] | None = None
         words: list[TimedWord] = []
         if len(tail) >= MIN_COMMIT_MS * SAMPLE_RATE // 1000:
-            options = self._options(final=True, language=turn.language)
-            if confirmed:
-                previous = agreement.confirmed_text
-                prompt = f"{self.settings.prompt} {previous}" if self.settings.prompt else previous
-                options = replace(options, prompt=prompt)
             transcript = await self._decode(tail, options, final=True)
             assert transcript is not None
             language = transcript.info.language
