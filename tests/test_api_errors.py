@@ -192,3 +192,9 @@ def test_server_still_serves_after_bad_input(
     for content in (b"", b"garbage" * 1000, b"\xff\xfb" * 5000):
         upload(client, content)
     assert upload(client, english_speech.path.read_bytes()).status_code == 200
+
+
+def test_wrong_method_names_the_allowed_ones(client: httpx.Client) -> None:
+    response = client.get(URL)
+    assert_error(response, 405)
+    assert "POST" in response.headers["allow"]

@@ -36,10 +36,13 @@ def handle_problem(request: ConnexionRequest, exc: Exception) -> ConnexionRespon
     detail = str(getattr(exc, "detail", "") or getattr(exc, "title", "") or "")
     method = request.scope.get("method", "")
     path = request.scope.get("path", "")
+    headers = dict(getattr(exc, "headers", None) or {})  # e.g. the Allow of a 405
     if status == 404:
         return error_response(errors.invalid_url(method, path))
     if status == 405:
-        return error_response(errors.method_not_allowed(method, path))
+        not_allowed = errors.method_not_allowed(method, path)
+        not_allowed.headers.update(headers)
+        return error_response(not_allowed)
     if status == 415:
         return error_response(errors.unsupported_media_type(request.headers.get("content-type")))
     if status >= 500:
@@ -47,7 +50,6 @@ def handle_problem(request: ConnexionRequest, exc: Exception) -> ConnexionRespon
         return error_response(errors.server_error())
     # Connexion's parameter errors are a jsonschema dump; its first line says it all.
     message = detail.split("\n", 1)[0] or "The request could not be processed."
-    headers = dict(getattr(exc, "headers", None) or {})
     return error_response(ApiError(status, message, headers=headers))
 
 

@@ -9,9 +9,10 @@ words that consecutive hypotheses agree on: each newly confirmed piece is a
 decoded again, and :class:`TurnCompleted` carries the rest, so the deltas of a turn join
 exactly to its transcript.
 
-Every decode goes through the service's queue, shared with HTTP requests. A partial that
-finds the queue full is skipped (the next one will see more audio); a final decode always
-gets a place. Closing the transcriber cancels its decodes, which frees their workers.
+Every decode goes through the service's queue, shared with HTTP requests. A partial runs
+only on an idle worker (otherwise it is skipped: the next one hears more audio anyway), so
+partials never delay a final or a request; a final decode always gets a place. Closing the
+transcriber cancels its decodes, which frees their workers.
 """
 
 from __future__ import annotations
@@ -270,13 +271,19 @@ class LiveTranscriber:
             word_timestamps=True,
             token_logprobs=final and settings.logprobs,
             condition_on_previous_text=False,
-            fallback=final,
+            # No temperature fallback: on a short turn it mostly samples an invented ending
+            # after the real text, and costs up to six more decodes (bench/README.md, "Live").
+            fallback=False,
         )
 
     async def _decode(
         self, samples: np.ndarray, options: DecodeOptions, *, final: bool
     ) -> Transcript | None:
         assert self._model is not None
+        if not final:
+            queue = self.service.queue()
+            if queue.waiting or queue.running >= queue.workers:
+                return None  # partials only use an idle worker: they never delay anything
         try:
             job = self.service.job(self._model, samples, options, beyond_limit=final)
         except ApiError as exc:
