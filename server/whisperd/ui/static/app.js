@@ -468,7 +468,8 @@ let activeSeg = null;
 let following = 0;
 
 function followPlayback(media) {
-  const t = media.currentTime;
+  // A seek to a word's start may read back a hair earlier.
+  const t = media.currentTime + 0.001;
   const word = covering(state.words, t);
   if (word !== activeWord) {
     if (activeWord) activeWord.el.classList.remove("active");
@@ -631,6 +632,7 @@ function turnFor(itemId) {
     stamp.className = "stamp";
     const text = document.createElement("span");
     const confirmed = document.createElement("span");
+    confirmed.className = "confirmed";
     const tail = document.createElement("span");
     tail.className = "tail";
     text.append(confirmed, tail);
@@ -648,6 +650,7 @@ function renderTurn(turn, tailText) {
   turn.confirmed.textContent = turn.text;
   turn.tail.textContent = turn.final ? "" : (turn.text ? " " : "") + tailText;
   turn.item.dataset.final = String(turn.final);
+  turn.item.dataset.deltas = String(turn.deltas);
   show(turn.tail, !turn.final);
 }
 
