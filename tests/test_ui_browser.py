@@ -18,7 +18,7 @@ import pytest
 from tests.support.browser import DESKTOP, PHONE, Browser, chromium
 from tests.support.paths import REPO, shared_path
 from tests.support.server import ServerProcess, start_server
-from tests.support.wer import read_manifest, word_error_rate
+from tests.support.wer import normalise, read_manifest, word_error_rate
 
 if t.TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -68,6 +68,18 @@ def downloaded(page: Page, kind: str) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
+# Runs before the page's scripts: keeps the live text shown while no timed words exist yet.
+STREAM_WATCH = """
+window.streamedText = "";
+document.addEventListener("DOMContentLoaded", () => {
+  new MutationObserver(() => {
+    const live = document.getElementById("live-text").textContent;
+    if (live && !document.querySelector("#segments .w")) window.streamedText = live;
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+});
+"""
+
+
 def transcribe_clip(page: Page) -> None:
     page.wait_for_selector("#model option", state="attached")
     page.set_input_files("#file-input", str(shared_path(f"audio/{CLIP}")))
@@ -85,7 +97,10 @@ def seconds(stamp: str) -> float:
     return int(hours) * 3600 + int(minutes) * 60 + float(rest)
 
 
-def test_file_upload_shows_the_transcript_and_downloads(server: ServerProcess, browser: Browser):
+def test_file_upload_shows_the_transcript_and_downloads(
+    server: ServerProcess, browser: Browser
+) -> None:
+    browser.context.add_init_script(STREAM_WATCH)
     page = browser.page(server.base_url + "/")
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if "transcriptions" in r.url else None)
@@ -93,6 +108,9 @@ def test_file_upload_shows_the_transcript_and_downloads(server: ServerProcess, b
     shown = page.inner_text("#segments")
     assert word_error_rate(reference(CLIP), shown) <= MAX_WER, shown
     screenshot(page, "file")
+    # The event stream's text was on the page before the timed transcript replaced it.
+    streamed = page.evaluate("window.streamedText")
+    assert word_error_rate(reference(CLIP), streamed) <= MAX_WER, streamed
 
     text = downloaded(page, "txt")
     body = json.loads(downloaded(page, "json"))
@@ -113,7 +131,9 @@ def test_file_upload_shows_the_transcript_and_downloads(server: ServerProcess, b
     assert len(posts) == 2  # the event stream, then the timing pass
 
 
-def test_words_are_highlighted_in_step_with_playback(server: ServerProcess, browser: Browser):
+def test_words_are_highlighted_in_step_with_playback(
+    server: ServerProcess, browser: Browser
+) -> None:
     page = browser.page(server.base_url + "/")
     transcribe_clip(page)
     page.evaluate("document.getElementById('media').muted = true")
@@ -169,6 +189,21 @@ def fake_microphone_wav(path: Path, clip: Path, silence: float = 4.0) -> Path:
     return path
 
 
+# Runs before the page's scripts: records the confirmed text of turns still open, after each
+# change of the page (a delta and its turn's completion arrive as separate socket messages).
+LIVE_WATCH = """
+window.liveSeen = [];
+document.addEventListener("DOMContentLoaded", () => {
+  new MutationObserver(() => {
+    for (const span of document.querySelectorAll('#segments li[data-final="false"] .confirmed')) {
+      if (span.textContent.trim()) window.liveSeen.push(span.textContent.trim());
+    }
+  }).observe(document.body,
+             {subtree: true, childList: true, characterData: true, attributes: true});
+});
+"""
+
+
 def test_microphone_shows_words_live_then_the_final_text(
     server: ServerProcess, tmp_path: Path
 ) -> None:
@@ -179,14 +214,16 @@ def test_microphone_shows_words_live_then_the_final_text(
         f"--use-file-for-fake-audio-capture={wav}",
     ]
     with chromium(fake) as browser:
+        frames: list[dict[str, t.Any]] = []
+        browser.context.add_init_script(LIVE_WATCH)
         page = browser.page(server.base_url + "/")
+        page.on(
+            "websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(json.loads(f)))
+        )
         page.wait_for_selector("#model option", state="attached")
         page.click("#tab-mic")
         page.click("#mic-start")
-        # Confirmed words of a turn still open: a delta shown before its completed transcript.
-        page.wait_for_selector(
-            '#segments li[data-final="false"] .confirmed:not(:empty)', timeout=60_000
-        )
+        page.wait_for_selector('#segments li[data-final="true"]', timeout=60_000)
         level = page.evaluate("document.getElementById('level').value")
         screenshot(page, "microphone")
         page.wait_for_function(
@@ -201,9 +238,21 @@ def test_microphone_shows_words_live_then_the_final_text(
         page.click("#mic-stop")
         page.wait_for_selector("#mic-start:not([disabled])", timeout=20_000)
         finals = page.locator('#segments li[data-final="true"] .confirmed').all_inner_texts()
+        live = page.evaluate("window.liveSeen")
         text = downloaded(page, "txt")
         assert browser.errors == []
     assert level > 0
+    # The server's confirmed words came before each turn's completed transcript, and the
+    # page showed them while the turn was still open.
+    order = [(f["type"], f.get("item_id")) for f in frames]
+    for kind, item in order:
+        if kind == "conversation.item.input_audio_transcription.completed":
+            delta = ("conversation.item.input_audio_transcription.delta", item)
+            assert delta in order and order.index(delta) < order.index((kind, item))
+    assert live
+    live_words = normalise(" ".join(live)).split()
+    final_words = set(normalise(" ".join(finals)).split())
+    assert sum(word in final_words for word in live_words) >= 0.8 * len(live_words), live
     spoken = " ".join(finals)
     first_pass = " ".join(spoken.split()[: len(reference(CLIP).split())])
     assert word_error_rate(reference(CLIP), first_pass) <= MAX_WER, spoken

@@ -28,11 +28,17 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-
 if t.TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+    from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize
+
+
+class Viewport(t.TypedDict):
+    width: int
+    height: int
+
+
+DESKTOP: Viewport = {"width": 1280, "height": 800}
+PHONE: Viewport = {"width": 390, "height": 844}
 
 
 @dataclass
@@ -40,7 +46,7 @@ class Browser:
     context: BrowserContext
     errors: list[str] = field(default_factory=list)
 
-    def page(self, url: str, viewport: dict[str, int] | None = None) -> Page:
+    def page(self, url: str, viewport: ViewportSize | None = None) -> Page:
         page = self.context.new_page()
         page.set_viewport_size(viewport or DESKTOP)
         page.on("console", self._on_console)

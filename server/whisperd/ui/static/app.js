@@ -269,17 +269,19 @@ function progress(fraction, text) {
   $("progress-text").textContent = text;
 }
 
-// Reads the server-sent events received so far; returns how much of the text was used.
+// Reads the server-sent events received so far (frames end with a blank line, in any of
+// the line endings SSE allows); returns how much of the text was used.
 function readEvents(text, from, onEvent) {
+  const frameEnd = /\r\n\r\n|\n\n|\r\r/g;
+  frameEnd.lastIndex = from;
   let used = from;
-  for (;;) {
-    const end = text.indexOf("\n\n", used);
-    if (end < 0) return used;
-    for (const line of text.slice(used, end).split("\n")) {
+  for (let match = frameEnd.exec(text); match; match = frameEnd.exec(text)) {
+    for (const line of text.slice(used, match.index).split(/\r\n|\n|\r/)) {
       if (line.startsWith("data:")) onEvent(line.slice(5).trim());
     }
-    used = end + 2;
+    used = frameEnd.lastIndex;
   }
+  return used;
 }
 
 async function transcribeFile() {
@@ -654,8 +656,8 @@ function renderTurn(turn, tailText) {
   show(turn.tail, !turn.final);
 }
 
-function syncMicDoc() {
-  const finals = state.mic.order.filter((turn) => turn.text.trim());
+function syncMicDoc(mic) {
+  const finals = mic.order.filter((turn) => turn.text.trim());
   state.doc.segments = finals.map((turn) => ({
     start: turn.start,
     end: Math.max(turn.end, turn.start),
@@ -703,13 +705,13 @@ function onRealtime(event) {
     turn.text += event.delta;
     turn.deltas += 1;
     renderTurn(turn, mic.speaking ? "listening…" : "finishing the turn…");
-    syncMicDoc();
+    syncMicDoc(mic);
   } else if (type === "conversation.item.input_audio_transcription.completed") {
     const turn = turnFor(event.item_id);
     turn.text = event.transcript;
     turn.final = true;
     renderTurn(turn, "");
-    syncMicDoc();
+    syncMicDoc(mic);
     mic.settled();
   } else if (type === "conversation.item.input_audio_transcription.failed") {
     const turn = turnFor(event.item_id);
@@ -838,7 +840,7 @@ async function micStop() {
     renderTurn(turn, "");
   }
   state.mic = null;
-  syncMicDoc();
+  syncMicDoc(mic);
   $("mic-start").disabled = false;
   micStatus(mic.order.length ? "Stopped. Save the transcript below." : "Stopped. No speech was heard.");
 }
