@@ -101,6 +101,7 @@ class Settings:
     log_format: str = setting(
         "json", "Log lines as JSON objects or plain text.", choices=("json", "text")
     )
+    no_ui: bool = setting(False, "Do not serve the web page at / (it then answers 404).")
 
     @property
     def is_loopback(self) -> bool:

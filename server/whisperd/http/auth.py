@@ -24,6 +24,8 @@ from whisperd.errors import ApiError, missing_api_key, wrong_api_key
 from whisperd.http.errors import send_error
 
 OPEN_PATHS = frozenset({"/health", "/ready"})
+# The web page (at / and under /ui/) holds no data and asks for the key itself.
+UI_PREFIX = "/ui/"
 OPENAI_KEY_SUBPROTOCOL = "openai-insecure-api-key."
 
 
@@ -102,6 +104,9 @@ class ApiKeyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self.checker.open:
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == "/" or scope["path"].startswith(UI_PREFIX):
             await self.app(scope, receive, send)
             return
         refusal = self.checker.refusal(bearer_token(scope))

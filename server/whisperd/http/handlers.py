@@ -105,3 +105,8 @@ async def get_ready() -> Response:
 async def get_metrics() -> Response:
     """GET /metrics: Prometheus text format."""
     return Response(_service().metrics.render(), media_type=PROMETHEUS_MEDIA_TYPE)
+
+
+# The web page's routes (GET / and GET /ui/{file}) live in their own module.
+from whisperd.http.ui import get_ui_file as get_ui_file  # noqa: E402
+from whisperd.http.ui import get_ui_index as get_ui_index  # noqa: E402
