@@ -21,7 +21,6 @@ from tests.support.server import free_port
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed (make test-ray)")
 from ray import serve  # noqa: E402
-
 from whisperd.deploy.ray import DEPLOYMENT_NAME, SERVED_BY_HEADER, build  # noqa: E402
 from whisperd.settings import Settings  # noqa: E402
 

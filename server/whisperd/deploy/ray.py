@@ -7,8 +7,8 @@ Ray head on 127.0.0.1 first (``make serve-ray``). Settings come as for ``whisper
 
 Each replica builds :func:`whisperd.app.create_app` (lifespan included: Ray Serve runs it
 when the replica starts and when it stops) and names itself in an ``X-Served-By`` header on
-every answer and WebSocket handshake. The proxy's own failures (a replica that died holding
-a request, no replica left) are answered in OpenAI's error envelope with a retryable 503.
+every answer and WebSocket handshake (an answer without it came from Ray's proxy itself,
+such as the 500 for a request whose replica died).
 """
 
 from __future__ import annotations
@@ -131,8 +131,9 @@ def deployment_options(settings: Settings) -> dict[str, t.Any]:
 
 def build(settings: Settings) -> Application:
     """The Ray Serve application for ``settings``."""
-    deployment = serve.deployment(WhisperdReplica).options(**deployment_options(settings))
-    return deployment.bind(settings)
+    deployment = serve.deployment(**deployment_options(settings))(WhisperdReplica)
+    application: Application = deployment.bind(settings)
+    return application
 
 
 def settings_from_args(
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         needed = settings.ray_replica_cpus * max(settings.ray_min_replicas, 1)
         ray.init(
-            num_cpus=options.num_cpus or max(needed, float(os.cpu_count() or 1)),
+            num_cpus=int(options.num_cpus or max(needed, float(os.cpu_count() or 1))),
             include_dashboard=False,
             _node_ip_address="127.0.0.1",
         )
@@ -187,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
-    serve.shutdown()
+    serve.shutdown()  # type: ignore[no-untyped-call]
     ray.shutdown()
 
 
