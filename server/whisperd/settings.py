@@ -97,6 +97,14 @@ class Settings:
     shutdown_timeout: float = setting(
         30.0, "On SIGTERM, seconds to let running requests finish before cancelling them."
     )
+    ray_min_replicas: int = setting(1, "Ray Serve: fewest replicas (autoscaling floor).")
+    ray_max_replicas: int = setting(
+        1, "Ray Serve: most replicas, reached as ongoing requests grow."
+    )
+    ray_replica_cpus: float = setting(
+        1.0, "Ray Serve: CPUs each replica reserves (its inference threads on CPU)."
+    )
+    ray_replica_gpus: float = setting(0.0, "Ray Serve: GPUs each replica reserves (0: none).")
     log_level: str = setting("info", "Log level.", choices=("debug", "info", "warning", "error"))
     log_format: str = setting(
         "json", "Log lines as JSON objects or plain text.", choices=("json", "text")
@@ -203,6 +211,10 @@ def _check(settings: Settings) -> None:
             raise ValueError(f"{name}: {path} is not a file")
     if settings.max_live_sessions < 0:
         raise ValueError("max_live_sessions must be 0 (no live sessions) or more")
+    if settings.ray_min_replicas < 0 or settings.ray_max_replicas < 1:
+        raise ValueError("ray_min_replicas must be 0 or more, ray_max_replicas 1 or more")
+    if settings.ray_replica_cpus < 0 or settings.ray_replica_gpus < 0:
+        raise ValueError("ray_replica_cpus and ray_replica_gpus cannot be negative")
     if settings.api_keys_file and not Path(settings.api_keys_file).is_file():
         raise ValueError(f"api_keys_file: {settings.api_keys_file} is not a file")
 

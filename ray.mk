@@ -1,0 +1,23 @@
+# whisperd on Ray Serve (the optional extra whisperd[ray]); included by the Makefile.
+RAY_VERSION  := 2.60.0
+REPLICAS     ?= 2
+RAY_MARKER   := $(VENV)/.ray-$(RAY_VERSION)
+
+.PHONY: ray-install serve-ray test-ray
+
+$(RAY_MARKER): $(VENV)/.installed
+	$(PIP) install --quiet "ray[serve]==$(RAY_VERSION)"
+	@touch $@
+
+ray-install: $(RAY_MARKER)
+
+# A local Ray head on 127.0.0.1 (or RAY_ADDRESS's cluster), REPLICAS replicas on PORT.
+serve-ray: ray-install
+	@$(BIN)/whisperd models path $(MODEL) >/dev/null 2>&1 || $(BIN)/whisperd models pull $(MODEL)
+	RAY_USAGE_STATS_ENABLED=0 $(BIN)/python -m whisperd.deploy.ray \
+		--port $(PORT) --replicas $(REPLICAS) --model $(MODEL)
+
+test-ray: ray-install
+	@RAY_USAGE_STATS_ENABLED=0 $(call run_pytest,tests/test_ray_serve.py)
+
+TEST_TARGETS += test-ray

@@ -1,0 +1,1 @@
+"""Ways to run whisperd as many replicas behind one address (``whisperd[ray]``)."""

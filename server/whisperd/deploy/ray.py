@@ -1,0 +1,196 @@
+"""whisperd on Ray Serve: the same app on each replica, behind Ray Serve's proxy.
+
+``serve run whisperd.deploy.ray:app model=tiny.en ray_max_replicas=2`` deploys it on the
+cluster ``RAY_ADDRESS`` names; ``python -m whisperd.deploy.ray --port 50060`` starts a local
+Ray head on 127.0.0.1 first (``make serve-ray``). Settings come as for ``whisperd serve``
+(``WHISPERD_*`` variables, ``WHISPERD_CONFIG``), builder arguments winning.
+
+Each replica builds :func:`whisperd.app.create_app` (lifespan included: Ray Serve runs it
+when the replica starts and when it stops) and names itself in an ``X-Served-By`` header on
+every answer and WebSocket handshake (an answer without it came from Ray's proxy itself,
+such as the 500 for a request whose replica died).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import signal
+import threading
+import typing as t
+from pathlib import Path
+
+from ray import serve
+from ray.serve.config import HTTPOptions
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from whisperd.app import create_app
+from whisperd.settings import Settings, load_settings
+from whisperd.store.catalog import KNOWN_MODELS, locate
+
+if t.TYPE_CHECKING:
+    from ray.serve.deployment import Application
+
+logger = logging.getLogger("whisperd.ray")
+
+DEPLOYMENT_NAME = "whisperd"
+SERVED_BY_HEADER = "X-Served-By"
+_SERVED_BY_RAW = SERVED_BY_HEADER.lower().encode()
+
+
+class ReplicaApp:
+    """The app as a replica serves it: ``X-Served-By: <replica id>`` on every HTTP answer and
+    WebSocket handshake, and the lifespan's state in every request's scope, as uvicorn puts
+    it there (Ray Serve runs the lifespan but does not pass its state on)."""
+
+    def __init__(self, app: ASGIApp, replica: str) -> None:
+        self.app = app
+        self.replica = replica
+        self.state: dict[str, t.Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            self.state = scope.setdefault("state", self.state)
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        scope = {**scope, "state": {**self.state, **scope.get("state", {})}}
+
+        async def send_named(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[SERVED_BY_HEADER] = self.replica
+            elif message["type"] == "websocket.accept":
+                headers = list(message.get("headers", []))
+                headers.append((_SERVED_BY_RAW, self.replica.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_named)
+
+
+def replica_settings(settings: Settings) -> Settings:
+    """``settings`` for one replica: threads from the CPUs Ray gives it, not the machine's."""
+    if settings.cpu_threads > 0 or settings.ray_replica_gpus > 0:
+        return settings
+    workers = settings.workers or 1
+    threads = max(1, int(settings.ray_replica_cpus) // workers)
+    return dataclasses.replace(settings, cpu_threads=threads, workers=workers)
+
+
+def resolve_model_once(settings: Settings) -> None:
+    """Assemble the default model's pack before the app starts; the pack store locks its
+    cache directory, so the first replica of a node does it and the others find it done."""
+    if settings.model in KNOWN_MODELS:
+        locate(settings.model, Path(settings.cache_dir))
+
+
+@serve.ingress()
+class WhisperdReplica:
+    """One replica: the whole whisperd app, its lifespan run by Ray Serve."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = replica_settings(settings)
+        resolve_model_once(self.settings)
+
+    def __serve_build_asgi_app__(self) -> ASGIApp:
+        replica = serve.get_replica_context().replica_id.unique_id
+        return ReplicaApp(create_app(self.settings), replica)
+
+
+def deployment_options(settings: Settings) -> dict[str, t.Any]:
+    """Ray Serve options from the settings: replica size, admission and autoscaling."""
+    workers = settings.workers or 1
+    # A replica admits what one whisperd process admits: its workers, its queue and its
+    # live sessions (a socket holds its slot while it is open); more wait in Ray's queue.
+    ongoing = workers + settings.max_queue + settings.max_live_sessions
+    actor: dict[str, float] = {"num_cpus": settings.ray_replica_cpus}
+    if settings.ray_replica_gpus > 0:
+        actor["num_gpus"] = settings.ray_replica_gpus
+    return {
+        "name": DEPLOYMENT_NAME,
+        "ray_actor_options": actor,
+        "max_ongoing_requests": ongoing,
+        "max_queued_requests": settings.max_queue,
+        "autoscaling_config": {
+            "min_replicas": settings.ray_min_replicas,
+            "initial_replicas": settings.ray_min_replicas,
+            "max_replicas": max(settings.ray_min_replicas, settings.ray_max_replicas),
+            # Scale up once each replica has all its workers busy and as many waiting.
+            "target_ongoing_requests": 2 * workers,
+        },
+        "graceful_shutdown_timeout_s": settings.shutdown_timeout,
+        "health_check_period_s": 5.0,
+    }
+
+
+def build(settings: Settings) -> Application:
+    """The Ray Serve application for ``settings``."""
+    deployment = serve.deployment(**deployment_options(settings))(WhisperdReplica)
+    application: Application = deployment.bind(settings)
+    return application
+
+
+def settings_from_args(
+    args: t.Mapping[str, str], environ: t.Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from the environment, builder arguments (``model=tiny.en``) winning."""
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(args) - known)
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(unknown)}")
+    merged = dict(os.environ if environ is None else environ)
+    merged.update({Settings.env_var(name): str(value) for name, value in args.items()})
+    return load_settings(None, merged)
+
+
+def app(args: dict[str, str]) -> Application:
+    """The builder ``serve run whisperd.deploy.ray:app key=value...`` calls."""
+    return build(settings_from_args(args))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve on one machine (a local Ray head on 127.0.0.1) or on ``RAY_ADDRESS``'s cluster."""
+    parser = argparse.ArgumentParser(prog="python -m whisperd.deploy.ray")
+    parser.add_argument("--port", type=int, default=50060, help="Ray Serve's HTTP port.")
+    parser.add_argument("--replicas", type=int, default=None, help="Fixed replica count.")
+    parser.add_argument("--model", default=None, help="Default model (settings' model).")
+    parser.add_argument("--num-cpus", type=float, default=None, help="Local head's CPUs.")
+    options = parser.parse_args(argv)
+    overrides: dict[str, str] = {}
+    if options.model:
+        overrides["model"] = options.model
+    if options.replicas:
+        overrides["ray_min_replicas"] = overrides["ray_max_replicas"] = str(options.replicas)
+    settings = settings_from_args(overrides)
+
+    import ray
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if os.environ.get("RAY_ADDRESS"):
+        ray.init(address=os.environ["RAY_ADDRESS"])
+    else:
+        needed = settings.ray_replica_cpus * max(settings.ray_min_replicas, 1)
+        ray.init(
+            num_cpus=int(options.num_cpus or max(needed, float(os.cpu_count() or 1))),
+            include_dashboard=False,
+            _node_ip_address="127.0.0.1",
+        )
+    serve.start(http_options=HTTPOptions(host=settings.host, port=options.port))
+    serve.run(build(settings), name=DEPLOYMENT_NAME, route_prefix="/")
+    print(json.dumps({"serving": f"http://{settings.host}:{options.port}/v1"}), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    serve.shutdown()  # type: ignore[no-untyped-call]
+    ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""whisperd on a local Ray Serve cluster (127.0.0.1): two tiny.en replicas behind Ray
+Serve's proxy, reached with the official OpenAI SDK; one replica killed under load."""
+
+from __future__ import annotations
+
+import base64
+import concurrent.futures
+import os
+import subprocess
+import sys
+import time
+import typing as t
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.paths import shared_path
+from tests.support.realtime import load_samples, pcm16
+from tests.support.server import free_port
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed (make test-ray)")
+from ray import serve  # noqa: E402
+from whisperd.deploy.ray import DEPLOYMENT_NAME, SERVED_BY_HEADER, build  # noqa: E402
+from whisperd.settings import Settings  # noqa: E402
+
+pytestmark = pytest.mark.timeout(240)
+
+REPLICAS = 2
+CLIP = "en_read/whisper.cpp__jfk.wav"
+RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+# What the proxy may answer for a request a dying replica held: retryable for the SDK.
+RETRYABLE = {500, 502, 503, 504}
+
+
+def ray_cli() -> str:
+    return str(Path(sys.executable).parent / "ray")
+
+
+def ray_stop() -> None:
+    subprocess.run([ray_cli(), "stop", "--force"], capture_output=True, timeout=60, check=False)
+
+
+@pytest.fixture(scope="module")
+def clip() -> Path:
+    return shared_path(f"audio/{CLIP}")
+
+
+@pytest.fixture(scope="module")
+def proxy_url(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
+    os.environ.update(RAY_ENV)
+    http_port = free_port()
+    try:
+        # A local head in this process; 4 declared CPUs so two 1-CPU replicas fit on 2 cores.
+        ray.init(num_cpus=4, include_dashboard=False, _node_ip_address="127.0.0.1",
+                 log_to_driver=False)  # fmt: skip
+        serve.start(http_options={"host": "127.0.0.1", "port": http_port})
+        settings = Settings(
+            model="tiny.en", workers=1, beam_size=1, ray_min_replicas=REPLICAS,
+            ray_max_replicas=REPLICAS, ray_replica_cpus=1.0, shutdown_timeout=5.0,
+        )  # fmt: skip
+        serve.run(build(settings), name=DEPLOYMENT_NAME, route_prefix="/")
+        url = f"http://127.0.0.1:{http_port}"
+        wait_ready(url)
+        yield url
+    finally:
+        try:
+            serve.shutdown()
+            ray.shutdown()
+        finally:
+            ray_stop()
+
+
+def wait_ready(url: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/ready", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("the replicas did not become ready")
+
+
+def transcribe(url: str, clip: Path) -> httpx.Response:
+    with clip.open("rb") as audio:
+        return httpx.post(
+            f"{url}/v1/audio/transcriptions",
+            files={"file": (clip.name, audio)},
+            data={"model": "whisper-1"},
+            timeout=120,
+        )
+
+
+def replica_actor_names() -> list[str]:
+    return [
+        entry["name"]
+        for entry in ray.util.list_named_actors(all_namespaces=True)
+        if entry["name"].startswith("SERVE_REPLICA::")
+    ]
+
+
+def test_json_transcription_through_the_proxy(proxy_url: str, clip: Path) -> None:
+    import openai
+
+    client = openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="unused", max_retries=0)
+    raw = client.audio.transcriptions.with_raw_response.create(model="whisper-1", file=clip)
+    assert "ask not what your country" in raw.parse().text.lower()
+    assert raw.headers.get(SERVED_BY_HEADER)
+
+
+def test_stream_through_the_proxy(proxy_url: str, clip: Path) -> None:
+    import openai
+
+    client = openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="unused", max_retries=0)
+    events = list(client.audio.transcriptions.create(model="whisper-1", file=clip, stream=True))
+    assert events[-1].type == "transcript.text.done"
+    assert "".join(e.delta for e in events[:-1]) == events[-1].text
+    assert len(events) > 2
+
+
+def test_realtime_session_with_manual_commit(proxy_url: str, clip: Path) -> None:
+    import openai
+
+    client = openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="unused")
+    audio = pcm16(load_samples(clip))
+    with client.realtime.connect(extra_query={"intent": "transcription"}) as connection:
+        assert connection.recv().type == "session.created"
+        connection.session.update(
+            session={"type": "transcription", "audio": {"input": {"turn_detection": None}}}
+        )
+        assert connection.recv().type == "session.updated"
+        for start in range(0, len(audio), 48_000):
+            chunk = base64.b64encode(audio[start : start + 48_000]).decode()
+            connection.input_audio_buffer.append(audio=chunk)
+        connection.input_audio_buffer.commit()
+        done = None
+        deadline = time.monotonic() + 60
+        while done is None and time.monotonic() < deadline:
+            event = connection.recv()
+            if event.type == "conversation.item.input_audio_transcription.completed":
+                done = event
+    assert done is not None
+    assert "ask not what your country" in done.transcript.lower()
+
+
+def test_requests_spread_over_both_replicas(proxy_url: str, clip: Path) -> None:
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: transcribe(proxy_url, clip), range(6)))
+    assert [a.status_code for a in answers] == [200] * 6
+    assert len({a.headers[SERVED_BY_HEADER] for a in answers}) == REPLICAS
+
+
+def test_killed_replica_is_replaced_and_every_request_accounted_for(
+    proxy_url: str, clip: Path
+) -> None:
+    before = set(replica_actor_names())
+    assert len(before) == REPLICAS
+    victim = sorted(before)[0]
+    outcomes: list[int | str] = []
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        pending = [pool.submit(transcribe, proxy_url, clip) for _ in range(6)]
+        time.sleep(1.0)
+        ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)
+        for future in pending:
+            try:
+                outcomes.append(future.result(timeout=150).status_code)
+            except httpx.HTTPError as exc:
+                outcomes.append(type(exc).__name__)
+    assert len(outcomes) == 6
+    assert all(o == 200 or o in RETRYABLE for o in outcomes), outcomes
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        now = set(replica_actor_names())
+        if len(now) == REPLICAS and victim not in now:
+            break
+        time.sleep(1)
+    assert victim not in set(replica_actor_names())
+    wait_ready(proxy_url)
+    later = [transcribe(proxy_url, clip) for _ in range(3)]
+    assert [a.status_code for a in later] == [200] * 3
