@@ -1,0 +1,31 @@
+"""How much the live benchmark measures: ``full`` (the published figures, about 10 min for
+tiny.en and base), ``quick`` (two clips, one and two sessions) and ``smoke`` (one short
+clip, one session: the harness end to end, for its test)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_LEVELS = (1, 2, 4)
+
+
+@dataclass(frozen=True)
+class LiveProfile:
+    name: str
+    clips: tuple[str, ...] | None  # en_read stems in stream order; None: every 5-30 s one
+    levels: dict[str, tuple[int, ...]] = field(default_factory=dict)  # sessions, by model
+    default_levels: tuple[int, ...] = DEFAULT_LEVELS
+
+    def levels_for(self, model: str) -> tuple[int, ...]:
+        return self.levels.get(model, self.default_levels)
+
+
+FULL = LiveProfile(name="full", clips=None, levels={"tiny.en": (1, 2, 4, 6), "base": (1, 2, 4)})
+QUICK = LiveProfile(
+    name="quick",
+    clips=("whisper.cpp__jfk", "Speech2Text__1089-134686-0000"),
+    default_levels=(1, 2),
+)
+SMOKE = LiveProfile(name="smoke", clips=("Speech2Text__1089-134691-0001",), default_levels=(1,))
+
+PROFILES = {profile.name: profile for profile in (FULL, QUICK, SMOKE)}
