@@ -8,7 +8,9 @@ A turn is everything the server said about one ``item_id``. Its figures:
   ``audio_start_ms + prefix_padding_ms``.
 - **stop → completed**: from receiving ``speech_stopped`` to receiving ``completed``.
 - **lag**: from the wall time the turn's last audio (``audio_end_ms``) had been sent to
-  ``completed``. A session keeps up when its lag does not grow over the stream.
+  ``completed``. A session keeps up when its lag does not grow over the stream. Lag also
+  grows with a turn's length (its final decode is longer), so the stream speaks the same
+  clips twice and each second-pass turn is compared with the same turn of the first pass.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ STOPPED = "input_audio_buffer.speech_stopped"
 COMMITTED = "input_audio_buffer.committed"
 LAG_SLOPE_LIMIT = 0.02  # lag may grow by at most 1.2 s per minute of audio
 ONSET_MATCH_SECONDS = 0.5  # an offline segment may start this much before the server's turn
+PASS_MATCH_SECONDS = 0.25  # the VAD ends the same speech at the same place in both passes
 
 
 @dataclass
@@ -156,15 +159,45 @@ def slope(points: Sequence[tuple[float, float]]) -> float:
 
 
 def lag_trend(timings: Sequence[TurnTiming]) -> float:
-    """Seconds of lag gained per second of stream, over the turns that completed."""
+    """Least-squares seconds of lag gained per second of stream (turn lengths confound it)."""
     return slope([(tt.audio_end_s, tt.lag) for tt in timings if tt.lag is not None])
 
 
+def pass_pairs(
+    timings: Sequence[TurnTiming], pass_seconds: float, tolerance: float = PASS_MATCH_SECONDS
+) -> list[tuple[TurnTiming, TurnTiming]]:
+    """(first pass, next pass) turns of the same speech: ends ``pass_seconds`` apart."""
+    pairs = []
+    for later in timings:
+        for earlier in timings:
+            gap = later.audio_end_s - earlier.audio_end_s - pass_seconds
+            if abs(gap) <= tolerance and earlier.lag is not None and later.lag is not None:
+                pairs.append((earlier, later))
+                break
+    return pairs
+
+
+def lag_growth(timings: Sequence[TurnTiming], pass_seconds: float) -> float:
+    """Seconds of lag gained per second of stream: the mean lag difference of the same turns
+    one pass apart, over the pass's length (NaN without a repeated turn)."""
+    pairs = pass_pairs(timings, pass_seconds)
+    if not pairs or pass_seconds <= 0:
+        return math.nan
+    mean = sum(t.cast(float, b.lag) - t.cast(float, a.lag) for a, b in pairs) / len(pairs)
+    return mean / pass_seconds
+
+
 def keeps_up(
-    timings: Sequence[TurnTiming], every_turn_completed: bool, limit: float = LAG_SLOPE_LIMIT
+    timings: Sequence[TurnTiming],
+    every_turn_completed: bool,
+    pass_seconds: float,
+    limit: float = LAG_SLOPE_LIMIT,
 ) -> bool:
-    """Real time: every turn was transcribed and the lag did not grow over the stream."""
-    trend = lag_trend(timings)
+    """Real time: every turn was transcribed and the lag did not grow from pass to pass
+    (with a single pass, over the stream)."""
     if not every_turn_completed or any(tt.failed for tt in timings):
         return False
-    return math.isnan(trend) or trend <= limit
+    growth = lag_growth(timings, pass_seconds)
+    if math.isnan(growth):
+        growth = lag_trend(timings)
+    return math.isnan(growth) or growth <= limit

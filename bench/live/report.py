@@ -99,13 +99,13 @@ def levels_table(results: dict[str, t.Any]) -> str:
             rows.append([
                 model, str(lv["clients"]), str(lv["turns"]),
                 _p50_p95(lv["onset_to_first_delta"]), _p50_p95(lv["stop_to_completed"]),
-                _p50_p95(lv["lag"]), fmt(lv["lag_slope_max"], 3),
+                _p50_p95(lv["lag"]), fmt(lv["lag_growth_max"], 3),
                 f"{lv['sessions_keeping_up']}/{lv['clients']}",
                 f"{lv['turns_with_delta_during_speech']}/{lv['turns']}",
                 pct(lv["wer"]), fmt(lv["pacing_late_max_s"], 3),
             ])  # fmt: skip
     header = ["model", "sessions", "turns", "onset → 1st delta p50 / p95 (s)",
-              "stop → completed p50 / p95 (s)", "lag p50 / p95 (s)", "lag slope max (s/s)",
+              "stop → completed p50 / p95 (s)", "lag p50 / p95 (s)", "lag growth max (s/s)",
               "keeping up", "turns with a delta during speech", "live WER",
               "client late max (s)"]  # fmt: skip
     return table(header, rows)
@@ -126,7 +126,7 @@ def summary_table(results: dict[str, t.Any]) -> str:
     add("WER live / file", lambda o: f"{pct(_single(o)['wer'])} / {pct(o['file']['wer'])}")
     add("real-time sessions (every one keeping up)", lambda o: str(most_real_time(o)))
     for clients in sorted({lv["clients"] for o in measured.values() for lv in o["levels"]}):
-        add(f"{clients} sessions: stop → completed p50 / p95, lag slope", _level_cell(clients))
+        add(f"{clients} sessions: stop → completed p50 / p95, lag growth", _level_cell(clients))
     return table(["", *measured], rows)
 
 
@@ -139,7 +139,7 @@ def _level_cell(clients: int) -> t.Callable[[dict[str, t.Any]], str]:
     def cell(out: dict[str, t.Any]) -> str:
         for lv in out["levels"]:
             if lv["clients"] == clients:
-                return f"{_p50_p95(lv['stop_to_completed'])}, {fmt(lv['lag_slope_max'], 3)}"
+                return f"{_p50_p95(lv['stop_to_completed'])}, {fmt(lv['lag_growth_max'], 3)}"
         return "–"
 
     return cell

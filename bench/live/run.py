@@ -63,8 +63,9 @@ class LiveRun:
         rotation %= len(self.rows)
         if rotation not in self._streams:
             name = f"live_{rotation}"
+            clips = rotated(self.rows, rotation)[: self.profile.per_session]
             self._streams[rotation] = build_stream(
-                name, rotated(self.rows, rotation), self.corpus.audio_dir
+                name, clips, self.corpus.audio_dir, self.profile.passes
             )
         return self._streams[rotation]
 
@@ -89,6 +90,7 @@ class LiveRun:
             "turn_detection": asdict(self.turn_detection),
             "chunk_seconds": 0.1,
             "stream": first.describe(),
+            "clips": [row.path for row in self.rows],
             "models": {},
         }
         for model in self.models:

@@ -42,6 +42,8 @@ class LiveStream:
     samples: np.ndarray  # float32 mono at LIVE_RATE
     utterances: tuple[Utterance, ...]
     speech: tuple[Segment, ...]  # offline speech segments, seconds into the stream
+    passes: int = 1
+    pass_seconds: float = 0.0  # how far apart the same speech is in consecutive passes
 
     @property
     def duration_s(self) -> float:
@@ -67,6 +69,8 @@ class LiveStream:
         return {
             "name": self.name,
             "duration_s": round(self.duration_s, 3),
+            "passes": self.passes,
+            "pass_seconds": round(self.pass_seconds, 3),
             "utterances": [
                 {"source": u.source, "start_s": round(u.start_s, 3), "duration_s": u.duration_s}
                 for u in self.utterances
@@ -91,9 +95,13 @@ def rotated(rows: list[ManifestRow], by: int) -> list[ManifestRow]:
     return rows[by:] + rows[:by]
 
 
-def build_stream(name: str, rows: list[ManifestRow], audio_dir: Path) -> LiveStream:
-    if not rows:
+def build_stream(
+    name: str, clips: list[ManifestRow], audio_dir: Path, passes: int = 1
+) -> LiveStream:
+    """``clips`` spoken ``passes`` times over, one utterance after another."""
+    if not clips or passes < 1:
         raise ValueError(f"no clips for {name}")
+    rows = clips * passes
     live_pieces = [np.zeros(round(LEAD_SECONDS * LIVE_RATE), dtype=np.float32)]
     vad_pieces = [np.zeros(round(LEAD_SECONDS * VAD_RATE), dtype=np.float32)]
     utterances = []
@@ -110,11 +118,14 @@ def build_stream(name: str, rows: list[ManifestRow], audio_dir: Path) -> LiveStr
         vad_pieces.append(np.pad(vad[:length], (0, max(0, length - len(vad)))))
         vad_pieces.append(np.zeros(round(silence * VAD_RATE), dtype=np.float32))
         position += len(live) / LIVE_RATE + silence
+    per_pass = len(clips)
     return LiveStream(
         name=name,
         samples=np.concatenate(live_pieces),
         utterances=tuple(utterances),
         speech=offline_speech(np.concatenate(vad_pieces)),
+        passes=passes,
+        pass_seconds=utterances[per_pass].start_s - utterances[0].start_s if passes > 1 else 0.0,
     )
 
 

@@ -12,7 +12,9 @@ from bench.live.metrics import (
     collect_turns,
     joined_transcript,
     keeps_up,
+    lag_growth,
     lag_trend,
+    pass_pairs,
     time_turn,
 )
 from bench.live.session import SessionRecord
@@ -40,7 +42,9 @@ def session_summary(
         "other_items": len(turns) - len(timings),  # committed without the VAD's events
         "drained": record.drained,
         "errors": record.errors,
-        "keeps_up": keeps_up(timings, record.drained),
+        "keeps_up": keeps_up(timings, record.drained, stream.pass_seconds),
+        "lag_growth": lag_growth(timings, stream.pass_seconds),  # s of lag per s of stream
+        "repeated_turns": len(pass_pairs(timings, stream.pass_seconds)),
         "lag_slope": lag_trend(timings),
         "lag_first_s": lags[0] if lags else math.nan,
         "lag_last_s": lags[-1] if lags else math.nan,
@@ -77,14 +81,14 @@ def _values(timings: Sequence[dict[str, t.Any]], key: str) -> list[float]:
 
 def level_summary(clients: int, sessions: list[dict[str, t.Any]]) -> dict[str, t.Any]:
     timings = [tt for s in sessions for tt in s["timings"]]
-    slopes = [s["lag_slope"] for s in sessions if not math.isnan(s["lag_slope"])]
+    growths = [s["lag_growth"] for s in sessions if not math.isnan(s["lag_growth"])]
     return {
         "clients": clients,
         "turns": len(timings),
         "onset_to_first_delta": summary(_values(timings, "onset_to_first_delta")),
         "stop_to_completed": summary(_values(timings, "stop_to_completed")),
         "lag": summary(_values(timings, "lag")),
-        "lag_slope_max": max(slopes) if slopes else math.nan,
+        "lag_growth_max": max(growths) if growths else math.nan,
         "lag_slope_limit": LAG_SLOPE_LIMIT,
         "sessions_keeping_up": sum(1 for s in sessions if s["keeps_up"]),
         "all_keep_up": all(s["keeps_up"] for s in sessions),
