@@ -175,11 +175,13 @@ def environment(results: dict[str, t.Any]) -> str:
         f"{machine['os']}; faster-whisper {versions.get('faster-whisper')}, ctranslate2 "
         f"{versions.get('ctranslate2')}, whisperd at {str(git.get('commit', '?'))[:12]}"
         f"{' (dirty tree)' if git.get('dirty') else ''}, served from {results['served_code']}",
-        f"- Stream: {results['stream']['duration_s']:.1f} s, "
-        f"{len(results['stream']['utterances'])} utterances "
+        f"- Stream of session 0: {results['stream']['duration_s']:.1f} s, "
+        f"{len(results['stream']['utterances'])} utterances in {results['stream']['passes']} "
+        f"pass(es) {results['stream']['pass_seconds']:.1f} s apart "
         f"({', '.join(u['source'].split('/')[-1] for u in results['stream']['utterances'])}), "
         f"sent as {1000 * results['chunk_seconds']:.0f} ms appends of PCM16 24 kHz at real-time "
-        f"pace; session N speaks the same clips rotated by N",
+        f"pace; session N speaks as many of the {len(results['clips'])} clips starting at the "
+        "N-th",
         f"- Server VAD: threshold {vad['threshold']}, prefix {vad['prefix_padding_ms']} ms, "
         f"silence {vad['silence_duration_ms']} ms",
         f"- Run: {results['mode']} profile, started {results['started_at']}, took "
