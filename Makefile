@@ -22,6 +22,8 @@ TEST_TARGETS := lint test-server
 -include bench/bench.mk
 -include scripts/pythons.mk
 -include deploy/deploy.mk
+-include ui.mk
+-include ray.mk
 
 help:
 	@echo "make serve    set up (venv, dependencies, model) and start the server on $(HOST):$(PORT)"
@@ -67,8 +69,9 @@ endef
 
 test: $(TEST_TARGETS)
 
+# The browser and Ray Serve tests run in their own targets (ui.mk, ray.mk), with their tools.
 test-server: install system-deps
-	@$(call run_pytest,tests)
+	@$(call run_pytest,tests --ignore=tests/test_ui_browser.py --ignore=tests/test_ui_routes.py --ignore=tests/test_ray_serve.py)
 
 lint: install
 	$(BIN)/ruff check server tests scripts

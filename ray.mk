@@ -6,7 +6,7 @@ RAY_MARKER   := $(VENV)/.ray-$(RAY_VERSION)
 .PHONY: ray-install serve-ray test-ray
 
 $(RAY_MARKER): $(VENV)/.installed
-	$(PIP) install --quiet "ray[serve]==$(RAY_VERSION)"
+	$(PIP) install --quiet -c constraints.txt "ray[serve]==$(RAY_VERSION)"
 	@touch $@
 
 ray-install: $(RAY_MARKER)

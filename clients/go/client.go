@@ -54,6 +54,8 @@ type APIClient struct {
 	ModelsAPI *ModelsAPIService
 
 	OperationsAPI *OperationsAPIService
+
+	UIAPI *UIAPIService
 }
 
 type service struct {
@@ -75,6 +77,7 @@ func NewAPIClient(cfg *Configuration) *APIClient {
 	c.AudioAPI = (*AudioAPIService)(&c.common)
 	c.ModelsAPI = (*ModelsAPIService)(&c.common)
 	c.OperationsAPI = (*OperationsAPIService)(&c.common)
+	c.UIAPI = (*UIAPIService)(&c.common)
 
 	return c
 }

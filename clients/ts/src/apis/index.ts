@@ -3,3 +3,4 @@
 export * from './AudioApi';
 export * from './ModelsApi';
 export * from './OperationsApi';
+export * from './UIApi';
