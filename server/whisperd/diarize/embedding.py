@@ -17,6 +17,7 @@ import numpy as np
 
 from whisperd.diarize.checkpoint import load_legacy_checkpoint
 from whisperd.diarize.features import HOP, N_MELS, SAMPLE_RATE, mel_frames
+from whisperd.diarize.threads import one_blas_thread
 
 WINDOW_FRAMES = 160
 WINDOW_SAMPLES = WINDOW_FRAMES * HOP
@@ -129,10 +130,11 @@ class SpeakerEncoder:
         if windows.ndim != 2 or windows.shape[1] != WINDOW_SAMPLES:
             raise ValueError(f"windows must have shape (n, {WINDOW_SAMPLES})")
         out = np.empty((len(windows), EMBEDDING_SIZE), np.float32)
-        for start in range(0, len(windows), batch_size):
-            chunk = _normalise_level(windows[start : start + batch_size])
-            mels = np.stack([mel_frames(w)[:WINDOW_FRAMES] for w in chunk])
-            out[start : start + len(chunk)] = self._forward(mels)
+        with one_blas_thread():
+            for start in range(0, len(windows), batch_size):
+                chunk = _normalise_level(windows[start : start + batch_size])
+                mels = np.stack([mel_frames(w)[:WINDOW_FRAMES] for w in chunk])
+                out[start : start + len(chunk)] = self._forward(mels)
         return out
 
     def embed(self, samples_16k: np.ndarray, *, hop_seconds: float = 0.8) -> np.ndarray:
