@@ -16,11 +16,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import av
 import numpy as np
-
 from whisperd.engine.audio import decode_audio
 
 SR = 16000
@@ -192,7 +191,7 @@ def build(
     out = np.zeros(total, np.float32)
     turns: list[RefTurn] = []
     pos = int(0.5 * SR)
-    end = pos
+    end = pos / SR
     for i, (spk, piece) in enumerate(pieces):
         speech = piece_speech(piece)
         if not speech:
@@ -254,17 +253,17 @@ def transcode(conv: Conversation, codec: Literal["mp3", "opus"], directory: Path
     }[codec]
     path = directory / f"{conv.name}.{ext}"
     with av.open(str(path), "w", format=fmt) as container:
-        stream = container.add_stream(codec_name, rate=rate)
+        stream: Any = container.add_stream(codec_name, rate=rate)
         stream.bit_rate = 32000
         stream.layout = "mono"
         resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=rate)
         pcm = (np.clip(conv.samples, -1, 1) * 32767).astype(np.int16)[None, :]
         frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
         frame.sample_rate = SR
-        for f in resampler.resample(frame):
-            container.mux(stream.encode(f))
-        for f in resampler.resample(None):
-            container.mux(stream.encode(f))
+        for chunk in resampler.resample(frame):
+            container.mux(stream.encode(chunk))
+        for chunk in resampler.resample(None):
+            container.mux(stream.encode(chunk))
         container.mux(stream.encode(None))
     with path.open("rb") as f:
         samples = decode_audio(io.BytesIO(f.read())).samples
@@ -277,7 +276,7 @@ def write(conv: Conversation, directory: Path) -> Path:
     """``<name>.wav`` and an RTTM file of its reference turns."""
     path = directory / f"{conv.name}.wav"
     with av.open(str(path), "w", format="wav") as container:
-        stream = container.add_stream("pcm_s16le", rate=SR)
+        stream: Any = container.add_stream("pcm_s16le", rate=SR)
         stream.layout = "mono"
         pcm = (np.clip(conv.samples, -1, 1) * 32767).astype(np.int16)[None, :]
         frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")

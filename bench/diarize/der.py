@@ -21,8 +21,11 @@ import tracemalloc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from whisperd.diarize.diarizer import Analysis, DiarizeOptions, Diarizer, Turn
+from whisperd.diarize.embedding import SpeakerEncoder
 
 from bench.diarize.conversations import (
     SR,
@@ -33,8 +36,6 @@ from bench.diarize.conversations import (
     transcode,
     write,
 )
-from whisperd.diarize.diarizer import Analysis, DiarizeOptions, Diarizer, Turn
-from whisperd.diarize.embedding import SpeakerEncoder
 
 FRAME = 0.01
 
@@ -114,7 +115,7 @@ def _activity(
     act = np.zeros((len(speakers), n), dtype=bool)
     index = {s: i for i, s in enumerate(speakers)}
     for start, end, spk in turns:
-        act[index[spk], int(round(start / FRAME)) : int(round(end / FRAME))] = True
+        act[index[spk], round(start / FRAME) : round(end / FRAME)] = True
     return act
 
 
@@ -147,9 +148,9 @@ def der(
     r = _activity(ref, ref_spk, n)
     h = _activity(hyp, hyp_spk, n)
     scored = np.ones(n, dtype=bool)
-    c = int(round(collar / FRAME))
+    c = round(collar / FRAME)
     for start, end, _ in ref:
-        for edge in (int(round(start / FRAME)), int(round(end / FRAME))):
+        for edge in (round(start / FRAME), round(end / FRAME)):
             scored[max(0, edge - c) : edge + c] = False
     r, h = r[:, scored], h[:, scored]
     n_ref = r.sum(axis=0)
@@ -258,8 +259,10 @@ def naming_check(
         imp = rng.choice(others)
         imp_clip = impostors[imp] if imp in impostors else voices[imp].reference  # type: ignore[attr-defined]
         known = [(s, voices[s].reference) for s in named] + [(imp, imp_clip)]  # type: ignore[attr-defined]
-        turns = diarizer.label(cache[conv.name], known=known) if conv.name in cache else (
-            diarizer.diarize(conv.samples, known=known)
+        turns = (
+            diarizer.label(cache[conv.name], known=known)
+            if conv.name in cache
+            else (diarizer.diarize(conv.samples, known=known))
         )
         hyp = _hyp(turns)
         mapping = speaker_mapping(_ref(conv), hyp, conv.duration)
@@ -281,7 +284,9 @@ def naming_check(
             if not cluster:
                 continue
             segs = [t for t in turns if t.speaker == cluster[0]]
-            audio = np.concatenate([conv.samples[int(t.start * SR) : int(t.end * SR)] for t in segs])
+            audio = np.concatenate(
+                [conv.samples[int(t.start * SR) : int(t.end * SR)] for t in segs]
+            )
             centroid = diarizer.encoder.embed(audio, hop_seconds=0.4)
             for s, e in emb.items():
                 (genuine if s == spk else impostor_scores).append(float(centroid @ e))
@@ -367,8 +372,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = evaluate(diarizer, convs, cache)
     if args.codecs:
         picked = [c for c in convs if "pause" in c.name]
-        for codec in ("mp3", "opus"):
-            rows += evaluate(diarizer, [transcode(c, codec, out) for c in picked])  # type: ignore[arg-type]
+        codecs: tuple[Literal["mp3", "opus"], ...] = ("mp3", "opus")
+        for codec in codecs:
+            rows += evaluate(diarizer, [transcode(c, codec, out) for c in picked])
     table = [summarise(g, key) for key, g in _groups(rows).items()]
     clean = [r for r in rows if not r.name.endswith(("-mp3", "-opus"))]
     table.append(summarise(clean, "all-wav"))

@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from whisperd.diarize.embedding import SpeakerEncoder, WeightsNotFoundError, find_weights
 
 REPO = Path(__file__).resolve().parents[2]

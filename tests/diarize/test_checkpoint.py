@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from whisperd.diarize.checkpoint import (
     MAGIC_NUMBER,
     PROTOCOL_VERSION,

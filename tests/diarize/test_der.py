@@ -42,10 +42,11 @@ def test_hungarian_matches_brute_force(shape: tuple[int, int]) -> None:
     cost = rng.random(shape)
     pairs = hungarian(cost)
     n, m = shape
+    k = min(n, m)
     best = min(
         sum(cost[i, j] for i, j in zip(rows, cols, strict=True))
-        for rows in itertools.permutations(range(n), min(n, m))
-        for cols in [tuple(range(m))[: min(n, m)]] + list(itertools.permutations(range(m), min(n, m)))
+        for rows in itertools.permutations(range(n), k)
+        for cols in itertools.permutations(range(m), k)
     )
     assert len(pairs) == min(n, m)
     assert sum(cost[i, j] for i, j in pairs) == pytest.approx(best)

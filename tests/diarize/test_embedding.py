@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from whisperd.diarize.embedding import EMBEDDING_SIZE, WINDOW_SAMPLES, SpeakerEncoder
 from whisperd.diarize.features import mel_filters, mel_frames
 from whisperd.engine.audio import decode_audio

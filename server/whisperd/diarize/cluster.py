@@ -24,7 +24,8 @@ class Clustering:
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+    result: np.ndarray = x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+    return result
 
 
 def agglomerate(
@@ -134,7 +135,8 @@ def _renumber(labels: np.ndarray) -> np.ndarray:
     order = labels[np.sort(first)]
     mapping = np.zeros(int(labels.max()) + 1, dtype=np.int64)
     mapping[order] = np.arange(len(order))
-    return mapping[labels]
+    result: np.ndarray = mapping[labels]
+    return result
 
 
 def _centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ class DiarizeOptions:
     cluster_threshold: float = 0.4  # average-linkage cosine distance that stops merging
     min_cluster_fraction: float = 0.1  # smaller clusters fold into their nearest neighbour
     merge_similarity: float | None = None  # clusters with closer centroids are one speaker
-    known_threshold: float = 0.7  # cosine similarity a known reference needs to name a speaker
+    known_threshold: float = 0.75  # cosine similarity a known reference needs to name a speaker
     min_turn: float = 0.5  # shorter runs of a speaker inside a region join their neighbours
     frame: float = 0.02  # seconds per resegmentation frame
     vad_threshold: float = 0.5
@@ -93,10 +93,10 @@ def _frame_labels(
     k = scores.shape[1]
     acc = np.zeros((n_frames, k))
     weight = np.zeros(n_frames)
-    win_frames = int(round(WINDOW_SAMPLES / SAMPLE_RATE / options.frame))
+    win_frames = round(WINDOW_SAMPLES / SAMPLE_RATE / options.frame)
     taper = np.hanning(win_frames + 2)[1:-1]
     for s, score in zip(starts, scores, strict=True):
-        f0 = int(round(s / SAMPLE_RATE / options.frame))
+        f0 = round(s / SAMPLE_RATE / options.frame)
         f1 = min(n_frames, f0 + win_frames)
         acc[f0:f1] += taper[: f1 - f0, None] * score[None, :]
         weight[f0:f1] += taper[: f1 - f0]
@@ -153,9 +153,7 @@ def _letter(i: int) -> str:
     return letters[i] if i < len(letters) else letters[i // 26 - 1] + letters[i % 26]
 
 
-def match_known(
-    centroids: np.ndarray, references: np.ndarray, threshold: float
-) -> dict[int, int]:
+def match_known(centroids: np.ndarray, references: np.ndarray, threshold: float) -> dict[int, int]:
     """One-to-one cluster -> reference matches, best similarity first, each above
     ``threshold``."""
     if len(centroids) == 0 or len(references) == 0:

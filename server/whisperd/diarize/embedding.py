@@ -66,7 +66,8 @@ class _LstmLayer:
 def _normalise_level(windows: np.ndarray) -> np.ndarray:
     rms = np.sqrt(np.mean(windows.astype(np.float64) ** 2, axis=1, keepdims=True))
     gain = _TARGET_RMS / np.maximum(rms, 1e-6)
-    return (windows * gain).astype(np.float32)
+    result: np.ndarray = (windows * gain).astype(np.float32)
+    return result
 
 
 class SpeakerEncoder:
@@ -97,7 +98,7 @@ class SpeakerEncoder:
             with np.load(path) as npz:
                 return cls({k: npz[k] for k in npz.files})
         checkpoint = load_legacy_checkpoint(path)
-        state = checkpoint["model_state"] if "model_state" in checkpoint else checkpoint
+        state = checkpoint.get("model_state", checkpoint)
         return cls(state)
 
     def _forward(self, mels: np.ndarray) -> np.ndarray:
@@ -122,7 +123,8 @@ class SpeakerEncoder:
             x = outputs
         raw = np.maximum(h @ self._linear_t + self._linear_b, 0.0)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
-        return (raw / np.maximum(norms, 1e-12)).astype(np.float32)
+        result: np.ndarray = (raw / np.maximum(norms, 1e-12)).astype(np.float32)
+        return result
 
     def embed_windows(self, windows: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
         """(n, WINDOW_SAMPLES) windows of 16 kHz audio to (n, EMBEDDING_SIZE) unit vectors."""
@@ -148,4 +150,5 @@ class SpeakerEncoder:
             starts.append(len(samples) - WINDOW_SAMPLES)
         windows = np.stack([samples[s : s + WINDOW_SAMPLES] for s in starts])
         mean = self.embed_windows(windows).mean(axis=0)
-        return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+        result: np.ndarray = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+        return result

@@ -69,4 +69,5 @@ def mel_frames(samples: np.ndarray) -> np.ndarray:
     )
     spectrum = np.fft.rfft(frames * _window(), axis=1)
     power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
-    return power @ mel_filters().T
+    result: np.ndarray = power @ mel_filters().T
+    return result

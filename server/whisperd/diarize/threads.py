@@ -28,7 +28,7 @@ def _set_threads_local() -> Callable[[int], int] | None:
             continue
         fn.argtypes = [ctypes.c_int]
         fn.restype = ctypes.c_int
-        return fn  # type: ignore[no-any-return]
+        return fn
     return None
 
 
