@@ -352,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     cache: dict[str, Analysis] = {}
     if args.sweep:
         sweep = []
-        grid = itertools.product((0.35, 0.4, 0.45), (0.05, 0.1), (None, 0.75, 0.8, 0.85))
+        grid = itertools.product((0.3, 0.35, 0.4, 0.45), (0.05, 0.1), (None, 0.8))
         for thr, fraction, merge in grid:
             d = Diarizer(
                 encoder,

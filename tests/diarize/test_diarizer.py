@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from whisperd.diarize.assign import speaker_of
 from whisperd.diarize.diarizer import Diarizer, Turn, _absorb_short_runs, _letter, match_known
 from whisperd.diarize.embedding import SpeakerEncoder
 from whisperd.engine.audio import decode_audio
@@ -100,3 +102,26 @@ def test_short_runs_join_a_neighbour() -> None:
 
 def test_letters_run_past_z() -> None:
     assert [_letter(i) for i in (0, 25, 26, 27)] == ["A", "Z", "AA", "AB"]
+
+
+def test_openai_known_speaker_recording_is_reproduced(
+    encoder: SpeakerEncoder, shared_audio: Path
+) -> None:
+    """OpenAI's own answer for openai-dotnet's meeting clip with an ``agent`` reference."""
+    fixtures = shared_audio.parent / "openai" / "fixtures"
+    recorded = (
+        fixtures
+        / "responses"
+        / (
+            "transcriptions__gpt-4o-transcribe-diarize__diarized_json_known-speakers__"
+            "openai-dotnet-2026-04.json"
+        )
+    )
+    if not recorded.is_file():
+        pytest.skip(f"no recorded response at {recorded}")
+    meeting = _load(fixtures / "audio", "openai-dotnet__audio_meeting.wav")
+    agent = _load(fixtures / "audio", "openai-dotnet__audio_agent_reference.wav")
+    turns = Diarizer(encoder).diarize(meeting, known=[("agent", agent)])
+    segments = json.loads(recorded.read_text())["segments"]
+    for seg in segments:
+        assert speaker_of(turns, seg["start"], seg["end"]) == seg["speaker"]

@@ -202,7 +202,14 @@ class Diarizer:
         starts = _window_starts(regions, len(samples), self.options.window_hop)
         if not starts:
             return Analysis(duration, [], [], np.zeros((0, EMBEDDING_SIZE), np.float32))
-        embeddings = self.encoder.embed_windows(_windows(samples, starts))
+        # Windows are cut a batch at a time: all at once they would take 100 KB per window.
+        batch = 256
+        embeddings = np.concatenate(
+            [
+                self.encoder.embed_windows(_windows(samples, starts[i : i + batch]))
+                for i in range(0, len(starts), batch)
+            ]
+        )
         return Analysis(duration, regions, starts, embeddings)
 
     def label(
