@@ -158,3 +158,10 @@ def test_diarize_model_answers_text(client: httpx.Client, speech: bytes) -> None
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     assert "weather" in response.text.lower()
+
+
+def test_known_speakers_are_unused_without_diarized_json(
+    client: httpx.Client, speech: bytes
+) -> None:
+    response = post(client, speech, {NAMES: "agent", "response_format": "json"}, model="tiny.en")
+    assert response.status_code == 200, response.text

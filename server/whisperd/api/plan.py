@@ -106,7 +106,7 @@ def plan_request(
     if diarize_model:
         _check_diarize_model(values, response_format)
     diarized = response_format == "diarized_json"
-    known = _known_speakers(values)
+    known = _known_speakers(values) if diarized else ()  # unused by the other formats
 
     granularities = values.get("timestamp_granularities[]")
     if granularities is not None and response_format != "verbose_json":
