@@ -165,3 +165,13 @@ def test_known_speakers_are_unused_without_diarized_json(
 ) -> None:
     response = post(client, speech, {NAMES: "agent", "response_format": "json"}, model="tiny.en")
     assert response.status_code == 200, response.text
+
+
+def test_missing_encoder_weights_is_a_clear_500(
+    model_cache_dir: Path, speech: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHISPERD_DIARIZE_WEIGHTS", str(tmp_path / "missing.pt"))
+    with app_client(model_cache_dir) as fresh:
+        response = diarized(fresh, speech)
+        assert_error(response, 500, code="diarization_unavailable")
+        assert post(fresh, speech, {"response_format": "json"}).status_code == 200

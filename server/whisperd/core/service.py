@@ -29,6 +29,7 @@ from whisperd import errors
 from whisperd.core.scheduler import QueueFullError, QueueStats, Scheduler, Ticket
 from whisperd.core.sizing import Sizing, size_for
 from whisperd.diarize import Diarizer, SpeakerEncoder, WeightsNotFoundError
+from whisperd.diarize.checkpoint import CheckpointError
 from whisperd.diarize.transcript import DiarizedTranscript, speaker_segments
 from whisperd.engine.audio import (
     MIN_DURATION_SECONDS,
@@ -293,7 +294,7 @@ class Service:
             if self._diarizer is None:
                 try:
                     encoder = SpeakerEncoder.load()
-                except WeightsNotFoundError as exc:
+                except (WeightsNotFoundError, CheckpointError, OSError) as exc:
                     raise errors.diarization_unavailable(str(exc)) from exc
                 self._diarizer = Diarizer(encoder)
             return self._diarizer
