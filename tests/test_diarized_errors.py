@@ -171,7 +171,8 @@ def test_missing_encoder_weights_is_a_clear_500(
     model_cache_dir: Path, speech: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WHISPERD_DIARIZE_WEIGHTS", str(tmp_path / "missing.pt"))
-    with app_client(model_cache_dir) as fresh:
+    with app_client(model_cache_dir) as app:
+        fresh = t.cast(httpx.Client, app)  # the fixtures above pass it untyped, alike
         response = diarized(fresh, speech)
         assert_error(response, 500, code="diarization_unavailable")
         assert post(fresh, speech, {"response_format": "json"}).status_code == 200
