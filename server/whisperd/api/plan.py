@@ -9,16 +9,26 @@ translation) are the service's.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 import typing as t
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 from whisperd.engine.languages import is_language_code, to_whisper_code
 from whisperd.engine.transcribe import DecodeOptions, Task, VadSettings
 from whisperd.errors import bad_request
 from whisperd.settings import Settings
 
-ResponseFormat = t.Literal["json", "verbose_json", "text", "srt", "vtt"]
+ResponseFormat = t.Literal["json", "verbose_json", "text", "srt", "vtt", "diarized_json"]
 RESPONSE_FORMATS: tuple[ResponseFormat, ...] = t.get_args(ResponseFormat)
+# OpenAI's diarization model, and what it accepts.
+DIARIZE_MODEL = "gpt-4o-transcribe-diarize"
+DIARIZE_MODEL_FORMATS: tuple[ResponseFormat, ...] = ("json", "text", "diarized_json")
+UNCHUNKED_MAX_SECONDS = 30.0  # longer audio needs chunking_strategy with DIARIZE_MODEL
+MAX_KNOWN_SPEAKERS = 4
+_DATA_URL = re.compile(r"data:([^;,]*)((?:;[^;,]*)*),(.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -35,9 +45,26 @@ class RenderOptions:
 @dataclass(frozen=True)
 class StreamOptions:
     """Server-sent events; ``stream=true`` answers events whatever ``response_format``
-    says (each transcript format is a rendering of the finished text)."""
+    says (each transcript format is a rendering of the finished text), but for
+    ``diarized_json``, which answers speaker segments."""
 
     logprobs: bool = False
+    speaker_segments: bool = False  # transcript.text.segment events instead of deltas
+
+
+@dataclass(frozen=True)
+class KnownSpeaker:
+    """A name and the audio bytes of its reference clip (from its data URL)."""
+
+    name: str
+    audio: bytes
+
+
+@dataclass(frozen=True)
+class SpeakerPlan:
+    """Diarization: who spoke each segment, naming the voices that match ``known``."""
+
+    known: tuple[KnownSpeaker, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +72,9 @@ class TranscriptionPlan:
     model: str
     decoding: DecodeOptions
     output: RenderOptions | StreamOptions
+    speakers: SpeakerPlan | None = None  # set for response_format=diarized_json
+    # Audio longer than this (seconds) needs a chunking_strategy (OpenAI's diarize model).
+    unchunked_max_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +102,11 @@ def plan_request(
     model = str(values["model"])
     response_format = _response_format(values.get("response_format", "json"), model)
     stream = bool(values.get("stream") or False)
+    diarize_model = model == DIARIZE_MODEL and task == "transcribe"
+    if diarize_model:
+        _check_diarize_model(values, response_format)
+    diarized = response_format == "diarized_json"
+    known = _known_speakers(values) if diarized else ()  # unused by the other formats
 
     granularities = values.get("timestamp_granularities[]")
     if granularities is not None and response_format != "verbose_json":
@@ -109,7 +144,8 @@ def plan_request(
         prompt=values.get("prompt"),
         temperature=float(values.get("temperature", 0.0)),
         beam_size=int(values.get("beam_size") or defaults.beam_size),
-        word_timestamps=words,
+        # Diarized segments are split at the words where the speaker changes.
+        word_timestamps=words or diarized,
         token_logprobs=logprobs,
         vad=_vad(values, defaults.vad_filter),
         hotwords=", ".join(hotword_parts) or None,
@@ -120,7 +156,7 @@ def plan_request(
     )
     output: RenderOptions | StreamOptions
     if stream:
-        output = StreamOptions(logprobs=logprobs)
+        output = StreamOptions(logprobs=logprobs, speaker_segments=diarized)
     else:
         output = RenderOptions(
             format=response_format,
@@ -129,18 +165,104 @@ def plan_request(
             words=words,
             token_usage=model.startswith("gpt-"),
         )
-    return TranscriptionPlan(model=model, decoding=decoding, output=output)
+    chunked = values.get("chunking_strategy") is not None
+    return TranscriptionPlan(
+        model=model,
+        decoding=decoding,
+        output=output,
+        speakers=SpeakerPlan(known=known) if diarized else None,
+        unchunked_max_seconds=UNCHUNKED_MAX_SECONDS if diarize_model and not chunked else None,
+    )
 
 
-def _response_format(value: t.Any, model: str) -> ResponseFormat:
-    if value == "diarized_json":
+def _check_diarize_model(values: dict[str, t.Any], response_format: ResponseFormat) -> None:
+    """What OpenAI's diarization model refuses: formats other than json, text and
+    diarized_json, a prompt, timestamp granularities and logprobs."""
+    if response_format not in DIARIZE_MODEL_FORMATS:
         raise bad_request(
-            f"response_format 'diarized_json' is not compatible with model '{model}': "
-            "this server has no diarization model. Use 'json', 'text', 'srt', "
-            "'verbose_json' or 'vtt' instead.",
+            f"response_format '{response_format}' is not compatible with model "
+            f"'{DIARIZE_MODEL}'. Use 'json', 'text' or 'diarized_json' instead.",
             param="response_format",
             code="unsupported_value",
         )
+    refused = [
+        ("prompt", values.get("prompt") is not None),
+        ("timestamp_granularities[]", values.get("timestamp_granularities[]") is not None),
+        ("include[]", "logprobs" in set(values.get("include[]") or [])),
+    ]
+    for param, given in refused:
+        if given:
+            raise bad_request(
+                f"{param} is not supported with model '{DIARIZE_MODEL}'.",
+                param=param,
+                code="unsupported_parameter",
+            )
+
+
+def _known_speakers(values: dict[str, t.Any]) -> tuple[KnownSpeaker, ...]:
+    names = [str(name) for name in values.get("known_speaker_names[]") or []]
+    references = [str(ref) for ref in values.get("known_speaker_references[]") or []]
+    if not names and not references:
+        return ()
+    if len(names) != len(references):
+        raise bad_request(
+            "known_speaker_names[] and known_speaker_references[] must have the same "
+            f"number of entries; got {len(names)} name(s) and {len(references)} "
+            "reference(s).",
+            param="known_speaker_references[]" if names else "known_speaker_names[]",
+            code="invalid_value",
+        )
+    if len(names) > MAX_KNOWN_SPEAKERS:  # the schema's maxItems stops this first
+        raise bad_request(
+            f"At most {MAX_KNOWN_SPEAKERS} known speakers are supported; got {len(names)}.",
+            param="known_speaker_names[]",
+            code="invalid_value",
+        )
+    for index, name in enumerate(names):
+        if not name.strip():
+            raise bad_request(
+                f"known_speaker_names[{index}] is empty.",
+                param="known_speaker_names[]",
+                code="invalid_value",
+            )
+    if len(set(names)) != len(names):
+        raise bad_request(
+            "known_speaker_names[] must not repeat a name.",
+            param="known_speaker_names[]",
+            code="invalid_value",
+        )
+    return tuple(
+        KnownSpeaker(name, reference_audio(ref, index))
+        for index, (name, ref) in enumerate(zip(names, references, strict=True))
+    )
+
+
+def reference_audio(url: str, index: int) -> bytes:
+    """The bytes of a ``data:audio/...;base64,...`` URL; anything else is a 400."""
+    match = _DATA_URL.fullmatch(url.strip())
+    media_type = match.group(1).strip().lower() if match else ""
+    if match is None or not media_type.startswith("audio/"):
+        raise bad_request(
+            f"known_speaker_references[{index}] must be a data URL of audio "
+            "(data:audio/wav;base64,...).",
+            param="known_speaker_references[]",
+            code="invalid_value",
+        )
+    try:
+        if ";base64" in match.group(2).lower():
+            audio = base64.b64decode(match.group(3), validate=False)
+        else:
+            audio = unquote_to_bytes(match.group(3))
+    except (binascii.Error, ValueError) as exc:
+        raise bad_request(
+            f"known_speaker_references[{index}] is not valid base64.",
+            param="known_speaker_references[]",
+            code="invalid_value",
+        ) from exc
+    return audio
+
+
+def _response_format(value: t.Any, model: str) -> ResponseFormat:
     if value not in RESPONSE_FORMATS:  # the spec's enum lets nothing else through
         raise bad_request(f"Invalid value: '{value}'.", param="response_format")
     return t.cast(ResponseFormat, value)

@@ -14,11 +14,13 @@ import typing as t
 from connexion import request
 from starlette.responses import JSONResponse, Response
 
+from whisperd import errors
+from whisperd.api import diarized
 from whisperd.api.events import transcript_events
 from whisperd.api.formats import render
 from whisperd.api.models import model_entry, model_list
-from whisperd.api.plan import PlanDefaults, StreamOptions, plan_request
-from whisperd.core.service import Service
+from whisperd.api.plan import PlanDefaults, StreamOptions, TranscriptionPlan, plan_request
+from whisperd.core.service import Job, KnownVoice, Service
 from whisperd.engine.transcribe import Task
 from whisperd.http.disconnect import ClientGone, until_disconnected
 from whisperd.http.form import validated_form
@@ -45,7 +47,14 @@ async def _audio(task: Task) -> Response:
             form.values, task=task, defaults=PlanDefaults.from_settings(service.settings)
         )
         upload = form.files["file"]
+        known: list[KnownVoice] = []
+        if plan.speakers is not None:  # before the queue: the references are cheap to check
+            pairs = [(speaker.name, speaker.audio) for speaker in plan.speakers.known]
+            known = await service.known_voices(pairs)
         job = await service.prepare(plan.model, plan.decoding, upload.file, upload.filename)
+        _check_chunking(plan, job)
+        if plan.speakers is not None:
+            return await _diarized(service, plan, job, known)
         if isinstance(plan.output, StreamOptions):
             events = transcript_events(service.stream(job), plan.output)
             return EventStreamResponse(events, on_close=job.close)
@@ -57,6 +66,27 @@ async def _audio(task: Task) -> Response:
         return Response(body, media_type=media_type)
     finally:
         await form.close()
+
+
+def _check_chunking(plan: TranscriptionPlan, job: Job) -> None:
+    limit = plan.unchunked_max_seconds
+    if limit is not None and job.audio.duration > limit:
+        job.close()
+        raise errors.chunking_strategy_required(limit, job.audio.duration)
+
+
+async def _diarized(
+    service: Service, plan: TranscriptionPlan, job: Job, known: list[KnownVoice]
+) -> Response:
+    if isinstance(plan.output, StreamOptions):
+        events = diarized.segment_events(service.diarize(job, known))
+        return EventStreamResponse(events, on_close=job.close)
+    result = await until_disconnected(service.diarize(job, known), request.receive)
+    if isinstance(result, ClientGone):
+        logger.info("client disconnected; its transcription was cancelled")
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
+    body, media_type = diarized.render(result, plan.output)
+    return Response(body, media_type=media_type)
 
 
 async def create_transcription() -> Response:

@@ -1,0 +1,18 @@
+"""Offline speaker diarization: who spoke when, and which transcript words each speaker said."""
+
+from whisperd.diarize.assign import Segment, SpeakerSegment, Word, assign_speakers
+from whisperd.diarize.diarizer import DiarizeOptions, Diarizer, Turn, diarize
+from whisperd.diarize.embedding import SpeakerEncoder, WeightsNotFoundError
+
+__all__ = [
+    "DiarizeOptions",
+    "Diarizer",
+    "Segment",
+    "SpeakerEncoder",
+    "SpeakerSegment",
+    "Turn",
+    "WeightsNotFoundError",
+    "Word",
+    "assign_speakers",
+    "diarize",
+]
