@@ -116,13 +116,13 @@ func (r ApiCreateTranscriptionRequest) ChunkingStrategy(chunkingStrategy CreateT
 	return r
 }
 
-// Accepted for compatibility with OpenAI&#39;s diarization models. whisperd has no diarization model, so these have no effect. 
+// With &#x60;response_format&#x3D;diarized_json&#x60;: the names of up to 4 known speakers, one per &#x60;known_speaker_references[]&#x60; entry, in the same order. A voice that matches a reference closely enough is labelled with its name; other voices keep letters (&#x60;A&#x60;, &#x60;B&#x60;...). 
 func (r ApiCreateTranscriptionRequest) KnownSpeakerNames(knownSpeakerNames []string) ApiCreateTranscriptionRequest {
 	r.knownSpeakerNames = &knownSpeakerNames
 	return r
 }
 
-// Accepted for compatibility with OpenAI&#39;s diarization models (audio samples as data URLs). whisperd has no diarization model, so these have no effect. 
+// With &#x60;response_format&#x3D;diarized_json&#x60;: one audio sample per known speaker, as a data URL (&#x60;data:audio/wav;base64,...&#x60;, any format &#x60;file&#x60; accepts), 2 to 10 seconds long (from 1.5 s accepted, as OpenAI accepts). 
 func (r ApiCreateTranscriptionRequest) KnownSpeakerReferences(knownSpeakerReferences []string) ApiCreateTranscriptionRequest {
 	r.knownSpeakerReferences = &knownSpeakerReferences
 	return r

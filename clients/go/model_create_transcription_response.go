@@ -18,8 +18,16 @@ import (
 
 // CreateTranscriptionResponse - A JSON transcription: `verbose_json` or `json`. The verbose shape comes first because a `json` body lacks its required `task`, `language` and `duration`, while a verbose body also fits the `json` shape: clients that try the shapes in order then pick the right one. 
 type CreateTranscriptionResponse struct {
+	CreateTranscriptionResponseDiarizedJson *CreateTranscriptionResponseDiarizedJson
 	CreateTranscriptionResponseJson *CreateTranscriptionResponseJson
 	CreateTranscriptionResponseVerboseJson *CreateTranscriptionResponseVerboseJson
+}
+
+// CreateTranscriptionResponseDiarizedJsonAsCreateTranscriptionResponse is a convenience function that returns CreateTranscriptionResponseDiarizedJson wrapped in CreateTranscriptionResponse
+func CreateTranscriptionResponseDiarizedJsonAsCreateTranscriptionResponse(v *CreateTranscriptionResponseDiarizedJson) CreateTranscriptionResponse {
+	return CreateTranscriptionResponse{
+		CreateTranscriptionResponseDiarizedJson: v,
+	}
 }
 
 // CreateTranscriptionResponseJsonAsCreateTranscriptionResponse is a convenience function that returns CreateTranscriptionResponseJson wrapped in CreateTranscriptionResponse
@@ -41,6 +49,23 @@ func CreateTranscriptionResponseVerboseJsonAsCreateTranscriptionResponse(v *Crea
 func (dst *CreateTranscriptionResponse) UnmarshalJSON(data []byte) error {
 	var err error
 	match := 0
+	// try to unmarshal data into CreateTranscriptionResponseDiarizedJson
+	err = newStrictDecoder(data).Decode(&dst.CreateTranscriptionResponseDiarizedJson)
+	if err == nil {
+		jsonCreateTranscriptionResponseDiarizedJson, _ := json.Marshal(dst.CreateTranscriptionResponseDiarizedJson)
+		if string(jsonCreateTranscriptionResponseDiarizedJson) == "{}" { // empty struct
+			dst.CreateTranscriptionResponseDiarizedJson = nil
+		} else {
+			if err = validator.Validate(dst.CreateTranscriptionResponseDiarizedJson); err != nil {
+				dst.CreateTranscriptionResponseDiarizedJson = nil
+			} else {
+				match++
+			}
+		}
+	} else {
+		dst.CreateTranscriptionResponseDiarizedJson = nil
+	}
+
 	// try to unmarshal data into CreateTranscriptionResponseJson
 	err = newStrictDecoder(data).Decode(&dst.CreateTranscriptionResponseJson)
 	if err == nil {
@@ -77,6 +102,7 @@ func (dst *CreateTranscriptionResponse) UnmarshalJSON(data []byte) error {
 
 	if match > 1 { // more than 1 match
 		// reset to nil
+		dst.CreateTranscriptionResponseDiarizedJson = nil
 		dst.CreateTranscriptionResponseJson = nil
 		dst.CreateTranscriptionResponseVerboseJson = nil
 
@@ -94,6 +120,10 @@ func (dst *CreateTranscriptionResponse) UnmarshalJSON(data []byte) error {
 
 // Marshal data from the first non-nil pointers in the struct to JSON
 func (src CreateTranscriptionResponse) MarshalJSON() ([]byte, error) {
+	if src.CreateTranscriptionResponseDiarizedJson != nil {
+		return json.Marshal(&src.CreateTranscriptionResponseDiarizedJson)
+	}
+
 	if src.CreateTranscriptionResponseJson != nil {
 		return json.Marshal(&src.CreateTranscriptionResponseJson)
 	}
@@ -110,6 +140,10 @@ func (obj *CreateTranscriptionResponse) GetActualInstance() (interface{}) {
 	if obj == nil {
 		return nil
 	}
+	if obj.CreateTranscriptionResponseDiarizedJson != nil {
+		return obj.CreateTranscriptionResponseDiarizedJson
+	}
+
 	if obj.CreateTranscriptionResponseJson != nil {
 		return obj.CreateTranscriptionResponseJson
 	}
@@ -124,6 +158,10 @@ func (obj *CreateTranscriptionResponse) GetActualInstance() (interface{}) {
 
 // Get the actual instance value
 func (obj CreateTranscriptionResponse) GetActualInstanceValue() (interface{}) {
+	if obj.CreateTranscriptionResponseDiarizedJson != nil {
+		return *obj.CreateTranscriptionResponseDiarizedJson
+	}
+
 	if obj.CreateTranscriptionResponseJson != nil {
 		return *obj.CreateTranscriptionResponseJson
 	}

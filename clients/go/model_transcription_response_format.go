@@ -15,7 +15,7 @@ import (
 	"fmt"
 )
 
-// TranscriptionResponseFormat The format of the answer. `diarized_json` needs a diarization model, which whisperd does not have: it is accepted by the schema and answered with 400 `unsupported_value`. 
+// TranscriptionResponseFormat The format of the answer. `diarized_json` answers the transcript in segments labelled with their speaker (any model). The model name `gpt-4o-transcribe-diarize` accepts `json`, `text` and `diarized_json` only, as OpenAI's does. 
 type TranscriptionResponseFormat string
 
 // List of TranscriptionResponseFormat

@@ -20,6 +20,7 @@ import (
 type TranscriptionStreamEvent struct {
 	TranscriptTextDeltaEvent *TranscriptTextDeltaEvent
 	TranscriptTextDoneEvent *TranscriptTextDoneEvent
+	TranscriptionDiarizedSegment *TranscriptionDiarizedSegment
 }
 
 // TranscriptTextDeltaEventAsTranscriptionStreamEvent is a convenience function that returns TranscriptTextDeltaEvent wrapped in TranscriptionStreamEvent
@@ -33,6 +34,13 @@ func TranscriptTextDeltaEventAsTranscriptionStreamEvent(v *TranscriptTextDeltaEv
 func TranscriptTextDoneEventAsTranscriptionStreamEvent(v *TranscriptTextDoneEvent) TranscriptionStreamEvent {
 	return TranscriptionStreamEvent{
 		TranscriptTextDoneEvent: v,
+	}
+}
+
+// TranscriptionDiarizedSegmentAsTranscriptionStreamEvent is a convenience function that returns TranscriptionDiarizedSegment wrapped in TranscriptionStreamEvent
+func TranscriptionDiarizedSegmentAsTranscriptionStreamEvent(v *TranscriptionDiarizedSegment) TranscriptionStreamEvent {
+	return TranscriptionStreamEvent{
+		TranscriptionDiarizedSegment: v,
 	}
 }
 
@@ -75,10 +83,28 @@ func (dst *TranscriptionStreamEvent) UnmarshalJSON(data []byte) error {
 		dst.TranscriptTextDoneEvent = nil
 	}
 
+	// try to unmarshal data into TranscriptionDiarizedSegment
+	err = newStrictDecoder(data).Decode(&dst.TranscriptionDiarizedSegment)
+	if err == nil {
+		jsonTranscriptionDiarizedSegment, _ := json.Marshal(dst.TranscriptionDiarizedSegment)
+		if string(jsonTranscriptionDiarizedSegment) == "{}" { // empty struct
+			dst.TranscriptionDiarizedSegment = nil
+		} else {
+			if err = validator.Validate(dst.TranscriptionDiarizedSegment); err != nil {
+				dst.TranscriptionDiarizedSegment = nil
+			} else {
+				match++
+			}
+		}
+	} else {
+		dst.TranscriptionDiarizedSegment = nil
+	}
+
 	if match > 1 { // more than 1 match
 		// reset to nil
 		dst.TranscriptTextDeltaEvent = nil
 		dst.TranscriptTextDoneEvent = nil
+		dst.TranscriptionDiarizedSegment = nil
 
 		return fmt.Errorf("data matches more than one schema in oneOf(TranscriptionStreamEvent)")
 	} else if match == 1 {
@@ -102,6 +128,10 @@ func (src TranscriptionStreamEvent) MarshalJSON() ([]byte, error) {
 		return json.Marshal(&src.TranscriptTextDoneEvent)
 	}
 
+	if src.TranscriptionDiarizedSegment != nil {
+		return json.Marshal(&src.TranscriptionDiarizedSegment)
+	}
+
 	return nil, nil // no data in oneOf schemas
 }
 
@@ -118,6 +148,10 @@ func (obj *TranscriptionStreamEvent) GetActualInstance() (interface{}) {
 		return obj.TranscriptTextDoneEvent
 	}
 
+	if obj.TranscriptionDiarizedSegment != nil {
+		return obj.TranscriptionDiarizedSegment
+	}
+
 	// all schemas are nil
 	return nil
 }
@@ -130,6 +164,10 @@ func (obj TranscriptionStreamEvent) GetActualInstanceValue() (interface{}) {
 
 	if obj.TranscriptTextDoneEvent != nil {
 		return *obj.TranscriptTextDoneEvent
+	}
+
+	if obj.TranscriptionDiarizedSegment != nil {
+		return *obj.TranscriptionDiarizedSegment
 	}
 
 	// all schemas are nil

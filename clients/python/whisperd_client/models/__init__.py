@@ -2,6 +2,8 @@
 
 from .create_transcription_request import CreateTranscriptionRequest
 from .create_transcription_request_chunking_strategy_type_0 import CreateTranscriptionRequestChunkingStrategyType0
+from .create_transcription_response_diarized_json import CreateTranscriptionResponseDiarizedJson
+from .create_transcription_response_diarized_json_task import CreateTranscriptionResponseDiarizedJsonTask
 from .create_transcription_response_json import CreateTranscriptionResponseJson
 from .create_transcription_response_verbose_json import CreateTranscriptionResponseVerboseJson
 from .create_transcription_response_verbose_json_task import CreateTranscriptionResponseVerboseJsonTask
@@ -31,6 +33,8 @@ from .transcript_text_usage_duration_type import TranscriptTextUsageDurationType
 from .transcript_text_usage_tokens import TranscriptTextUsageTokens
 from .transcript_text_usage_tokens_input_token_details import TranscriptTextUsageTokensInputTokenDetails
 from .transcript_text_usage_tokens_type import TranscriptTextUsageTokensType
+from .transcription_diarized_segment import TranscriptionDiarizedSegment
+from .transcription_diarized_segment_type import TranscriptionDiarizedSegmentType
 from .transcription_include import TranscriptionInclude
 from .transcription_response_format import TranscriptionResponseFormat
 from .transcription_segment import TranscriptionSegment
@@ -43,6 +47,8 @@ from .vad_config_type import VadConfigType
 __all__ = (
     "CreateTranscriptionRequest",
     "CreateTranscriptionRequestChunkingStrategyType0",
+    "CreateTranscriptionResponseDiarizedJson",
+    "CreateTranscriptionResponseDiarizedJsonTask",
     "CreateTranscriptionResponseJson",
     "CreateTranscriptionResponseVerboseJson",
     "CreateTranscriptionResponseVerboseJsonTask",
@@ -63,6 +69,8 @@ __all__ = (
     "ReadinessStatus",
     "TimestampGranularity",
     "TokenLogprob",
+    "TranscriptionDiarizedSegment",
+    "TranscriptionDiarizedSegmentType",
     "TranscriptionInclude",
     "TranscriptionResponseFormat",
     "TranscriptionSegment",

@@ -51,10 +51,11 @@ class CreateTranscriptionRequest:
         prompt (str | Unset): Text to guide the style or vocabulary of the transcript, or the text
             of the previous audio segment. It should be in the audio's language.
             Only its last 223 tokens are used.
-        response_format (TranscriptionResponseFormat | Unset): The format of the answer. `diarized_json` needs a
-            diarization model, which
-            whisperd does not have: it is accepted by the schema and answered with 400
-            `unsupported_value`.
+        response_format (TranscriptionResponseFormat | Unset): The format of the answer. `diarized_json` answers the
+            transcript in
+            segments labelled with their speaker (any model). The model name
+            `gpt-4o-transcribe-diarize` accepts `json`, `text` and `diarized_json` only,
+            as OpenAI's does.
         temperature (float | Unset): The sampling temperature, between 0 and 1. At 0 the server decodes
             deterministically and raises the temperature step by step (0.2, 0.4...
             1.0) only for windows whose output looks like a failure (too repetitive
@@ -82,11 +83,14 @@ class CreateTranscriptionRequest:
             `auto`, as bracket fields (`chunking_strategy[type]=server_vad`,
             `chunking_strategy[threshold]=0.5`...), or as one field holding the
             JSON object.
-        known_speaker_names (list[str] | Unset): Accepted for compatibility with OpenAI's diarization models. whisperd
-            has no diarization model, so these have no effect.
-        known_speaker_references (list[str] | Unset): Accepted for compatibility with OpenAI's diarization models (audio
-            samples as data URLs). whisperd has no diarization model, so these have
-            no effect.
+        known_speaker_names (list[str] | Unset): With `response_format=diarized_json`: the names of up to 4 known
+            speakers, one per `known_speaker_references[]` entry, in the same
+            order. A voice that matches a reference closely enough is labelled
+            with its name; other voices keep letters (`A`, `B`...).
+        known_speaker_references (list[str] | Unset): With `response_format=diarized_json`: one audio sample per known
+            speaker,
+            as a data URL (`data:audio/wav;base64,...`, any format `file` accepts),
+            2 to 10 seconds long (from 1.5 s accepted, as OpenAI accepts).
         vad_filter (bool | Unset): Drop non-speech with Silero VAD before decoding, with default settings
             (the same as `chunking_strategy=auto`). Timestamps still refer to the
             original audio.

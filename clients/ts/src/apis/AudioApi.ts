@@ -104,11 +104,11 @@ export interface CreateTranscriptionRequest {
      */
     chunkingStrategy?: CreateTranscriptionRequestChunkingStrategy | null;
     /**
-     * Accepted for compatibility with OpenAI\'s diarization models. whisperd has no diarization model, so these have no effect. 
+     * With `response_format=diarized_json`: the names of up to 4 known speakers, one per `known_speaker_references[]` entry, in the same order. A voice that matches a reference closely enough is labelled with its name; other voices keep letters (`A`, `B`...). 
      */
     knownSpeakerNames?: Array<string>;
     /**
-     * Accepted for compatibility with OpenAI\'s diarization models (audio samples as data URLs). whisperd has no diarization model, so these have no effect. 
+     * With `response_format=diarized_json`: one audio sample per known speaker, as a data URL (`data:audio/wav;base64,...`, any format `file` accepts), 2 to 10 seconds long (from 1.5 s accepted, as OpenAI accepts). 
      */
     knownSpeakerReferences?: Array<string>;
     /**

@@ -13,6 +13,13 @@
  */
 
 import { parseDate, parseDateTime, serializeDate, serializeDateTime } from '../runtime';
+import type { CreateTranscriptionResponseDiarizedJson } from './CreateTranscriptionResponseDiarizedJson';
+import {
+    instanceOfCreateTranscriptionResponseDiarizedJson,
+    CreateTranscriptionResponseDiarizedJsonFromJSON,
+    CreateTranscriptionResponseDiarizedJsonFromJSONTyped,
+    CreateTranscriptionResponseDiarizedJsonToJSON,
+} from './CreateTranscriptionResponseDiarizedJson';
 import type { CreateTranscriptionResponseJson } from './CreateTranscriptionResponseJson';
 import {
     instanceOfCreateTranscriptionResponseJson,
@@ -37,7 +44,7 @@ import {
  * 
  * @export
  */
-export type CreateTranscriptionResponse = CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson;
+export type CreateTranscriptionResponse = CreateTranscriptionResponseDiarizedJson | CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson;
 
 export function CreateTranscriptionResponseFromJSON(json: any): CreateTranscriptionResponse {
     return CreateTranscriptionResponseFromJSONTyped(json, false);
@@ -49,6 +56,9 @@ export function CreateTranscriptionResponseFromJSONTyped(json: any, ignoreDiscri
     }
     if (typeof json !== 'object') {
         return json;
+    }
+    if (instanceOfCreateTranscriptionResponseDiarizedJson(json)) {
+        return CreateTranscriptionResponseDiarizedJsonFromJSONTyped(json, true);
     }
     if (instanceOfCreateTranscriptionResponseJson(json)) {
         return CreateTranscriptionResponseJsonFromJSONTyped(json, true);
@@ -69,6 +79,9 @@ export function CreateTranscriptionResponseToJSONTyped(value?: CreateTranscripti
     }
     if (typeof value !== 'object') {
         return value;
+    }
+    if (instanceOfCreateTranscriptionResponseDiarizedJson(value)) {
+        return CreateTranscriptionResponseDiarizedJsonToJSON(value as CreateTranscriptionResponseDiarizedJson);
     }
     if (instanceOfCreateTranscriptionResponseJson(value)) {
         return CreateTranscriptionResponseJsonToJSON(value as CreateTranscriptionResponseJson);

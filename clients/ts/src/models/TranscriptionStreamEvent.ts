@@ -27,13 +27,20 @@ import {
     TranscriptTextDoneEventFromJSONTyped,
     TranscriptTextDoneEventToJSON,
 } from './TranscriptTextDoneEvent';
+import type { TranscriptionDiarizedSegment } from './TranscriptionDiarizedSegment';
+import {
+    instanceOfTranscriptionDiarizedSegment,
+    TranscriptionDiarizedSegmentFromJSON,
+    TranscriptionDiarizedSegmentFromJSONTyped,
+    TranscriptionDiarizedSegmentToJSON,
+} from './TranscriptionDiarizedSegment';
 
 /**
  * @type TranscriptionStreamEvent
  * One event of a transcription stream.
  * @export
  */
-export type TranscriptionStreamEvent = { type: 'transcript.text.delta' } & TranscriptTextDeltaEvent | { type: 'transcript.text.done' } & TranscriptTextDoneEvent;
+export type TranscriptionStreamEvent = { type: 'transcript.text.delta' } & TranscriptTextDeltaEvent | { type: 'transcript.text.done' } & TranscriptTextDoneEvent | { type: 'transcript.text.segment' } & TranscriptionDiarizedSegment;
 
 export function TranscriptionStreamEventFromJSON(json: any): TranscriptionStreamEvent {
     return TranscriptionStreamEventFromJSONTyped(json, false);
@@ -48,6 +55,8 @@ export function TranscriptionStreamEventFromJSONTyped(json: any, ignoreDiscrimin
             return Object.assign({}, TranscriptTextDeltaEventFromJSONTyped(json, true), { type: 'transcript.text.delta' } as const);
         case 'transcript.text.done':
             return Object.assign({}, TranscriptTextDoneEventFromJSONTyped(json, true), { type: 'transcript.text.done' } as const);
+        case 'transcript.text.segment':
+            return Object.assign({}, TranscriptionDiarizedSegmentFromJSONTyped(json, true), { type: 'transcript.text.segment' } as const);
         default:
             return json;
     }
@@ -66,6 +75,8 @@ export function TranscriptionStreamEventToJSONTyped(value?: TranscriptionStreamE
             return Object.assign({}, TranscriptTextDeltaEventToJSON(value), { 'type': 'transcript.text.delta' } as const);
         case 'transcript.text.done':
             return Object.assign({}, TranscriptTextDoneEventToJSON(value), { 'type': 'transcript.text.done' } as const);
+        case 'transcript.text.segment':
+            return Object.assign({}, TranscriptionDiarizedSegmentToJSON(value), { 'type': 'transcript.text.segment' } as const);
         default:
             return value;
     }

@@ -2,6 +2,8 @@
 /* eslint-disable */
 export * from './CreateTranscriptionRequestChunkingStrategy';
 export * from './CreateTranscriptionResponse';
+export * from './CreateTranscriptionResponseDiarizedJson';
+export * from './CreateTranscriptionResponseDiarizedJsonUsage';
 export * from './CreateTranscriptionResponseJson';
 export * from './CreateTranscriptionResponseJsonUsage';
 export * from './CreateTranscriptionResponseVerboseJson';
@@ -22,6 +24,7 @@ export * from './TranscriptTextDoneEvent';
 export * from './TranscriptTextUsageDuration';
 export * from './TranscriptTextUsageTokens';
 export * from './TranscriptTextUsageTokensInputTokenDetails';
+export * from './TranscriptionDiarizedSegment';
 export * from './TranscriptionInclude';
 export * from './TranscriptionResponseFormat';
 export * from './TranscriptionSegment';

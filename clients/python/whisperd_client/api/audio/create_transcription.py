@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.create_transcription_request import CreateTranscriptionRequest
+from ...models.create_transcription_response_diarized_json import CreateTranscriptionResponseDiarizedJson
 from ...models.create_transcription_response_json import CreateTranscriptionResponseJson
 from ...models.create_transcription_response_verbose_json import CreateTranscriptionResponseVerboseJson
 from ...models.error_response import ErrorResponse
@@ -33,12 +34,22 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse | None:
+) -> (
+    CreateTranscriptionResponseDiarizedJson
+    | CreateTranscriptionResponseJson
+    | CreateTranscriptionResponseVerboseJson
+    | ErrorResponse
+    | None
+):
     if response.status_code == 200:
 
         def _parse_response_200(
             data: object,
-        ) -> CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson:
+        ) -> (
+            CreateTranscriptionResponseDiarizedJson
+            | CreateTranscriptionResponseJson
+            | CreateTranscriptionResponseVerboseJson
+        ):
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -49,11 +60,21 @@ def _parse_response(
                 return componentsschemas_create_transcription_response_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_create_transcription_response_type_1 = CreateTranscriptionResponseJson.from_dict(data)
+
+                return componentsschemas_create_transcription_response_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_create_transcription_response_type_1 = CreateTranscriptionResponseJson.from_dict(data)
+            componentsschemas_create_transcription_response_type_2 = CreateTranscriptionResponseDiarizedJson.from_dict(
+                data
+            )
 
-            return componentsschemas_create_transcription_response_type_1
+            return componentsschemas_create_transcription_response_type_2
 
         response_200 = _parse_response_200(response.json())
 
@@ -102,7 +123,12 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse]:
+) -> Response[
+    CreateTranscriptionResponseDiarizedJson
+    | CreateTranscriptionResponseJson
+    | CreateTranscriptionResponseVerboseJson
+    | ErrorResponse
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -115,7 +141,12 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTranscriptionRequest,
-) -> Response[CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse]:
+) -> Response[
+    CreateTranscriptionResponseDiarizedJson
+    | CreateTranscriptionResponseJson
+    | CreateTranscriptionResponseVerboseJson
+    | ErrorResponse
+]:
     """Transcribe audio into the language it is spoken in.
 
      Decodes the uploaded audio (any container and codec FFmpeg reads: wav, mp3,
@@ -132,7 +163,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse]
+        Response[CreateTranscriptionResponseDiarizedJson | CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -150,7 +181,13 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTranscriptionRequest,
-) -> CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse | None:
+) -> (
+    CreateTranscriptionResponseDiarizedJson
+    | CreateTranscriptionResponseJson
+    | CreateTranscriptionResponseVerboseJson
+    | ErrorResponse
+    | None
+):
     """Transcribe audio into the language it is spoken in.
 
      Decodes the uploaded audio (any container and codec FFmpeg reads: wav, mp3,
@@ -167,7 +204,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse
+        CreateTranscriptionResponseDiarizedJson | CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse
     """
 
     return sync_detailed(
@@ -180,7 +217,12 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTranscriptionRequest,
-) -> Response[CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse]:
+) -> Response[
+    CreateTranscriptionResponseDiarizedJson
+    | CreateTranscriptionResponseJson
+    | CreateTranscriptionResponseVerboseJson
+    | ErrorResponse
+]:
     """Transcribe audio into the language it is spoken in.
 
      Decodes the uploaded audio (any container and codec FFmpeg reads: wav, mp3,
@@ -197,7 +239,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse]
+        Response[CreateTranscriptionResponseDiarizedJson | CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -213,7 +255,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTranscriptionRequest,
-) -> CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse | None:
+) -> (
+    CreateTranscriptionResponseDiarizedJson
+    | CreateTranscriptionResponseJson
+    | CreateTranscriptionResponseVerboseJson
+    | ErrorResponse
+    | None
+):
     """Transcribe audio into the language it is spoken in.
 
      Decodes the uploaded audio (any container and codec FFmpeg reads: wav, mp3,
@@ -230,7 +278,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse
+        CreateTranscriptionResponseDiarizedJson | CreateTranscriptionResponseJson | CreateTranscriptionResponseVerboseJson | ErrorResponse
     """
 
     return (

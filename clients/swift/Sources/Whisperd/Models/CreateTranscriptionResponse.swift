@@ -9,12 +9,15 @@ import Foundation
 
 /** A JSON transcription: &#x60;verbose_json&#x60; or &#x60;json&#x60;. The verbose shape comes first because a &#x60;json&#x60; body lacks its required &#x60;task&#x60;, &#x60;language&#x60; and &#x60;duration&#x60;, while a verbose body also fits the &#x60;json&#x60; shape: clients that try the shapes in order then pick the right one.  */
 public enum CreateTranscriptionResponse: Sendable, Codable, Hashable {
+    case typeCreateTranscriptionResponseDiarizedJson(CreateTranscriptionResponseDiarizedJson)
     case typeCreateTranscriptionResponseJson(CreateTranscriptionResponseJson)
     case typeCreateTranscriptionResponseVerboseJson(CreateTranscriptionResponseVerboseJson)
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
+        case .typeCreateTranscriptionResponseDiarizedJson(let value):
+            try container.encode(value)
         case .typeCreateTranscriptionResponseJson(let value):
             try container.encode(value)
         case .typeCreateTranscriptionResponseVerboseJson(let value):
@@ -24,7 +27,9 @@ public enum CreateTranscriptionResponse: Sendable, Codable, Hashable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(CreateTranscriptionResponseJson.self) {
+        if let value = try? container.decode(CreateTranscriptionResponseDiarizedJson.self) {
+            self = .typeCreateTranscriptionResponseDiarizedJson(value)
+        } else if let value = try? container.decode(CreateTranscriptionResponseJson.self) {
             self = .typeCreateTranscriptionResponseJson(value)
         } else if let value = try? container.decode(CreateTranscriptionResponseVerboseJson.self) {
             self = .typeCreateTranscriptionResponseVerboseJson(value)

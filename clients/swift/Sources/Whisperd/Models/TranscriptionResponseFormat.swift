@@ -7,7 +7,7 @@
 
 import Foundation
 
-/** The format of the answer. &#x60;diarized_json&#x60; needs a diarization model, which whisperd does not have: it is accepted by the schema and answered with 400 &#x60;unsupported_value&#x60;.  */
+/** The format of the answer. &#x60;diarized_json&#x60; answers the transcript in segments labelled with their speaker (any model). The model name &#x60;gpt-4o-transcribe-diarize&#x60; accepts &#x60;json&#x60;, &#x60;text&#x60; and &#x60;diarized_json&#x60; only, as OpenAI&#39;s does.  */
 public enum TranscriptionResponseFormat: String, Sendable, Codable, CaseIterable {
     case json = "json"
     case text = "text"

@@ -11,6 +11,7 @@ import Foundation
 public enum TranscriptionStreamEvent: Sendable, Codable, Hashable {
     case typeTranscriptTextDeltaEvent(TranscriptTextDeltaEvent)
     case typeTranscriptTextDoneEvent(TranscriptTextDoneEvent)
+    case typeTranscriptionDiarizedSegment(TranscriptionDiarizedSegment)
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
@@ -18,6 +19,8 @@ public enum TranscriptionStreamEvent: Sendable, Codable, Hashable {
         case .typeTranscriptTextDeltaEvent(let value):
             try container.encode(value)
         case .typeTranscriptTextDoneEvent(let value):
+            try container.encode(value)
+        case .typeTranscriptionDiarizedSegment(let value):
             try container.encode(value)
         }
     }
@@ -35,6 +38,8 @@ public enum TranscriptionStreamEvent: Sendable, Codable, Hashable {
             self = .typeTranscriptTextDeltaEvent(try TranscriptTextDeltaEvent(from: decoder))
         case "transcript.text.done":
             self = .typeTranscriptTextDoneEvent(try TranscriptTextDoneEvent(from: decoder))
+        case "transcript.text.segment":
+            self = .typeTranscriptionDiarizedSegment(try TranscriptionDiarizedSegment(from: decoder))
         default:
             throw DecodingError.dataCorrupted(
                 DecodingError.Context(
@@ -46,3 +51,5 @@ public enum TranscriptionStreamEvent: Sendable, Codable, Hashable {
     }
 }
 
+
+extension TranscriptionStreamEvent: Identifiable {}
