@@ -24,6 +24,8 @@ from whisperd.errors import ApiError, missing_api_key, wrong_api_key
 from whisperd.http.errors import send_error
 
 OPEN_PATHS = frozenset({"/health", "/ready"})
+# Deepgram's routes also take its ``Authorization: Token <key>``.
+TOKEN_PATHS = frozenset({"/v1/listen"})
 OPENAI_KEY_SUBPROTOCOL = "openai-insecure-api-key."
 
 
@@ -104,7 +106,8 @@ class ApiKeyMiddleware:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self.checker.open:
             await self.app(scope, receive, send)
             return
-        refusal = self.checker.refusal(bearer_token(scope))
+        schemes = ("bearer", "token") if scope["path"].rstrip("/") in TOKEN_PATHS else ("bearer",)
+        refusal = self.checker.refusal(bearer_token(scope, schemes))
         if refusal is not None:
             await send_error(send, refusal)
             return
