@@ -64,6 +64,8 @@ def create_app(settings: Settings) -> SocketRouter:
     # The spec documents the optional bearer scheme; ApiKeyMiddleware enforces it, so
     # Connexion's warning that it has no token function of its own is noise.
     logging.getLogger("connexion.security").setLevel(logging.ERROR)
+    # /v1/listen takes any media type; Connexion warns about that on every request.
+    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     if not settings.is_loopback and not keys:
         logger.warning(
             "listening on %s without API keys: anyone who can reach this address can use "

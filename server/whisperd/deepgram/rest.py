@@ -34,6 +34,7 @@ logger = logging.getLogger("whisperd.deepgram")
 
 LISTEN_PATH = "/v1/listen"
 CLIENT_CLOSED_REQUEST = 499
+UNDECODABLE = "Bad Request: failed to process audio: corrupt or unsupported data"
 
 
 def _query() -> dict[str, list[str]]:
@@ -90,6 +91,11 @@ async def _job(service: Service, options: ListenOptions, body: bytes) -> Job:
             audio = DecodedAudio(_raw_samples(body, options))
         else:
             audio = await service.decode(io.BytesIO(body))
+    except ApiError as exc:
+        ticket.close()
+        if exc.param == "file" and exc.code is None:  # undecodable: Deepgram's words
+            raise errors.bad_request(UNDECODABLE, param="file") from exc
+        raise
     except BaseException:
         ticket.close()
         raise

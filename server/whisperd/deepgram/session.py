@@ -165,11 +165,16 @@ class DeepgramSession:
             self._send(self._results(now, 0.0, [], is_final=True, speech_final=False,
                                      from_finalize=True))  # fmt: skip
 
+    @property
+    def undecodable(self) -> bool:
+        return self.bad_audio is not None and self.bad_audio.done()
+
     async def close_stream(self) -> None:
         """The final results of what was sent, then ``Metadata``."""
         if self._container is not None:
             self._container.close()
-            await self._container.done
+            if await self._container.done is not None:
+                return  # undecodable: the socket closes with DATA-0000
         elif self._pcm is not None:
             self._append(self._pcm.flush())
         self._commit(from_finalize=False)

@@ -172,12 +172,16 @@ async def _receive(
             if message.get("bytes") is not None:
                 if not message["bytes"]:  # Deepgram's old way to close the stream
                     await session.close_stream()
-                    return CLOSE_NORMAL, ""
+                    return _ended(session)
                 session.handle_binary(message["bytes"])
             elif message.get("text") is not None:
                 await session.handle_text(message["text"])
         except StreamEnded:
-            return CLOSE_NORMAL, ""
+            return _ended(session)
+
+
+def _ended(session: DeepgramSession) -> tuple[int, str]:
+    return (CLOSE_POLICY, DATA_0000) if session.undecodable else (CLOSE_NORMAL, "")
 
 
 async def _send_messages(
