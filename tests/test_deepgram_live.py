@@ -43,7 +43,7 @@ def jfk_pcm() -> bytes:
 
 def receive_all(ws: t.Any) -> tuple[list[dict[str, t.Any]], int]:
     """Every message until the server closes, each validated; and the close code."""
-    messages = []
+    messages: list[dict[str, t.Any]] = []
     while True:
         try:
             message = ws.receive_json()
@@ -154,9 +154,11 @@ def test_webm_opus_from_a_browser_is_decoded_as_it_arrives(client: TestClient) -
 def test_bad_options_refuse_the_upgrade_with_400(
     client: TestClient, query: str, param: str
 ) -> None:
-    with pytest.raises(WebSocketDenialResponse) as refused:
-        with client.websocket_connect(f"/v1/listen?{query}"):
-            pass
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        client.websocket_connect(f"/v1/listen?{query}"),
+    ):
+        pass
     response = refused.value
     assert response.status_code == 400
     body = response.json()
@@ -167,9 +169,8 @@ def test_bad_options_refuse_the_upgrade_with_400(
 
 
 def test_a_silent_client_is_closed_with_net_0001(impatient: TestClient) -> None:
-    with impatient.websocket_connect(PCM_URL) as ws:
-        with pytest.raises(WebSocketDisconnect) as closed:
-            ws.receive_json()
+    with impatient.websocket_connect(PCM_URL) as ws, pytest.raises(WebSocketDisconnect) as closed:
+        ws.receive_json()
     assert closed.value.code == 1011
     assert closed.value.reason.startswith(NET_0001)
 
@@ -210,9 +211,12 @@ def test_undecodable_container_audio_closes_with_data_0000(client: TestClient) -
 
 def test_a_wrong_key_is_refused_with_401(model_cache_dir: Path) -> None:
     with app_client(model_cache_dir, api_key="sekrit-key-123") as keyed:
-        with pytest.raises(WebSocketDenialResponse) as refused:
-            with keyed.websocket_connect(PCM_URL, headers={"Authorization": "Token wrong"}):
-                pass
+        wrong = {"Authorization": "Token wrong"}
+        with (
+            pytest.raises(WebSocketDenialResponse) as refused,
+            keyed.websocket_connect(PCM_URL, headers=wrong),
+        ):
+            pass
         with keyed.websocket_connect(
             PCM_URL, headers={"Authorization": "Token sekrit-key-123"}
         ) as ws:
