@@ -25,6 +25,8 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
 from whisperd.core.service import Service
+from whisperd.deepgram.rest import DeepgramErrorMiddleware
+from whisperd.deepgram.socket import DEEPGRAM_PATH, deepgram_endpoint
 from whisperd.errors import ApiError
 from whisperd.http.auth import ApiKeyMiddleware, KeyChecker, load_keys
 from whisperd.http.errors import handle_api_error, handle_problem, handle_unexpected
@@ -62,6 +64,8 @@ def create_app(settings: Settings) -> SocketRouter:
     # The spec documents the optional bearer scheme; ApiKeyMiddleware enforces it, so
     # Connexion's warning that it has no token function of its own is noise.
     logging.getLogger("connexion.security").setLevel(logging.ERROR)
+    # /v1/listen takes any media type; Connexion warns about that on every request.
+    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     if not settings.is_loopback and not keys:
         logger.warning(
             "listening on %s without API keys: anyone who can reach this address can use "
@@ -103,6 +107,8 @@ def create_app(settings: Settings) -> SocketRouter:
     before = MiddlewarePosition.BEFORE_EXCEPTION
     routes = RouteNamer(yaml.safe_load(SPEC_PATH.read_text())["paths"])
     app.add_middleware(ObservabilityMiddleware, position=before, metrics=metrics, routes=routes)
+    # Inside the ids, outside everything that may refuse: /v1/listen errors in Deepgram's shape.
+    app.add_middleware(DeepgramErrorMiddleware, position=before)
     app.add_middleware(ApiKeyMiddleware, position=before, keys=keys)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -110,4 +116,8 @@ def create_app(settings: Settings) -> SocketRouter:
         max_body_bytes=settings.max_upload_bytes,
         stall_timeout=settings.upload_stall_timeout,
     )
-    return SocketRouter(app, {REALTIME_PATH: realtime_endpoint}, KeyChecker(keys))
+    return SocketRouter(
+        app,
+        {REALTIME_PATH: realtime_endpoint, DEEPGRAM_PATH: deepgram_endpoint},
+        KeyChecker(keys),
+    )

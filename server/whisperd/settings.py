@@ -92,6 +92,9 @@ class Settings:
     live_idle_timeout: float = setting(
         300.0, "Close a live session whose client sends nothing for this many seconds."
     )
+    deepgram_idle_timeout: float = setting(
+        10.0, "Close a Deepgram live socket silent for this many seconds (Deepgram: 10)."
+    )
     tls_cert: str = setting("", "TLS certificate file (PEM): serve https:// and wss://.")
     tls_key: str = setting("", "TLS private key file (PEM) of the certificate.")
     shutdown_timeout: float = setting(

@@ -26,6 +26,8 @@ from whisperd.http.errors import send_error
 OPEN_PATHS = frozenset({"/health", "/ready"})
 # The web page (at / and under /ui/) holds no data and asks for the key itself.
 UI_PREFIX = "/ui/"
+# Deepgram's routes also take its ``Authorization: Token <key>``.
+TOKEN_PATHS = frozenset({"/v1/listen"})
 OPENAI_KEY_SUBPROTOCOL = "openai-insecure-api-key."
 
 
@@ -109,7 +111,8 @@ class ApiKeyMiddleware:
         if scope["path"] == "/" or scope["path"].startswith(UI_PREFIX):
             await self.app(scope, receive, send)
             return
-        refusal = self.checker.refusal(bearer_token(scope))
+        schemes = ("bearer", "token") if scope["path"].rstrip("/") in TOKEN_PATHS else ("bearer",)
+        refusal = self.checker.refusal(bearer_token(scope, schemes))
         if refusal is not None:
             await send_error(send, refusal)
             return

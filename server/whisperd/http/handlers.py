@@ -21,6 +21,7 @@ from whisperd.api.formats import render
 from whisperd.api.models import model_entry, model_list
 from whisperd.api.plan import PlanDefaults, StreamOptions, TranscriptionPlan, plan_request
 from whisperd.core.service import Job, KnownVoice, Service
+from whisperd.deepgram.rest import deepgram_listen as deepgram_listen  # POST /v1/listen
 from whisperd.engine.transcribe import Task
 from whisperd.http.disconnect import ClientGone, until_disconnected
 from whisperd.http.form import validated_form

@@ -41,6 +41,7 @@ class TimedWord:
     word: str  # as Whisper writes it, with its leading space
     start: float  # seconds from the turn's start
     end: float
+    probability: float = 1.0  # the decoder's, for protocols that report word confidence
 
 
 def normalise(word: str) -> str:
@@ -87,7 +88,7 @@ class LocalAgreement:
         """Take the newest hypothesis; returns the newly confirmed text ('' if none)."""
         if self._finished:
             raise RuntimeError("the turn is finished")
-        self._history.append([TimedWord(w.word, float(w.start), float(w.end)) for w in words])
+        self._history.append([_timed(w) for w in words])
         if len(self._history) < self.n:
             return ""
         tails = [self._after_confirmed(hypothesis) for hypothesis in self._history]
@@ -111,7 +112,7 @@ class LocalAgreement:
         """
         if self._finished:
             raise RuntimeError("the turn is finished")
-        final = [TimedWord(w.word, float(w.start), float(w.end)) for w in final_words]
+        final = [_timed(w) for w in final_words]
         rest = self._confirm(self._after_confirmed(final))
         self._finished = True
         return rest
@@ -154,3 +155,8 @@ class LocalAgreement:
             ):
                 start += 1
         return hypothesis[start:]
+
+
+def _timed(word: WordLike) -> TimedWord:
+    probability = float(getattr(word, "probability", 1.0))
+    return TimedWord(word.word, float(word.start), float(word.end), probability)

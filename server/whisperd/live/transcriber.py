@@ -31,7 +31,7 @@ from whisperd.core.service import Service
 from whisperd.engine.audio import SAMPLE_RATE
 from whisperd.engine.transcribe import DecodeOptions, Transcript, Word
 from whisperd.errors import ApiError
-from whisperd.live.agreement import LocalAgreement, TimedWord
+from whisperd.live.agreement import LocalAgreement, TimedWord, join_words
 from whisperd.live.turns import IdleTimeout, ServerVad, SpeechStarted, SpeechStopped, TurnDetector
 from whisperd.store.manager import LoadedModel
 
@@ -106,6 +106,19 @@ class TurnCompleted:
     duration_seconds: float
     language: str
     logprobs: list[t.Any] | None = None
+    words: tuple[TimedWord, ...] = ()  # every word of the turn, times from the turn's start
+
+
+@dataclass(frozen=True)
+class HypothesisUpdated:
+    """After every partial decode: the turn's best text so far, confirmed words first, then
+    the newest hypothesis's unconfirmed ones (which may still change); word times are
+    seconds from the turn's start."""
+
+    item_id: str
+    text: str
+    words: tuple[TimedWord, ...]
+    audio_ms: int
 
 
 @dataclass(frozen=True)
@@ -115,8 +128,10 @@ class TurnFailed:
 
 
 LiveEvent = (
-    SpeechBegan | SpeechEnded | IdleTimedOut | TurnCommitted | TextConfirmed | TurnCompleted
-) | TurnFailed
+    (SpeechBegan | SpeechEnded | IdleTimedOut | TurnCommitted | TextConfirmed | TurnCompleted)
+    | TurnFailed
+    | HypothesisUpdated
+)
 
 
 @dataclass
@@ -200,6 +215,11 @@ class LiveTranscriber:
     def buffered_seconds(self) -> float:
         """Uncommitted audio the session holds."""
         return self._detector.retained_samples / SAMPLE_RATE
+
+    @property
+    def in_turn(self) -> bool:
+        """Whether a turn is open (speech heard and not yet committed)."""
+        return self._open is not None
 
     @property
     def busy(self) -> bool:
@@ -324,9 +344,10 @@ class LiveTranscriber:
             self.service.metrics.record_live_partial(time.monotonic() - started)
             turn.language = turn.language or transcript.info.language
             delta = turn.agreement.update(_timed_words(transcript.words, offset))
+            heard_ms = len(audio.samples) * 1000 // SAMPLE_RATE
             if delta:
-                heard_ms = len(audio.samples) * 1000 // SAMPLE_RATE
                 self._emit(TextConfirmed(turn.item_id, delta, heard_ms))
+            self._emit(_hypothesis(turn, heard_ms))
             self._wake.set()  # audio that came during the decode may be enough already
 
     async def _run_finals(self) -> None:
@@ -386,10 +407,24 @@ class LiveTranscriber:
                 ]
         rest = agreement.finish(words)
         return TurnCompleted(
-            turn.item_id, rest, agreement.confirmed_text, duration, language, logprobs
+            turn.item_id,
+            rest,
+            agreement.confirmed_text,
+            duration,
+            language,
+            logprobs,
+            tuple(agreement.confirmed),
         )
 
 
 def _timed_words(words: list[Word], offset: float) -> list[TimedWord]:
-    return [TimedWord(word.text or f" {word.word}", word.start + offset, word.end + offset)
+    return [TimedWord(word.text or f" {word.word}", word.start + offset, word.end + offset,
+                      word.probability)
             for word in words]  # fmt: skip
+
+
+def _hypothesis(turn: _OpenTurn, heard_ms: int) -> HypothesisUpdated:
+    agreement = turn.agreement
+    confirmed, unconfirmed = agreement.confirmed, agreement.unconfirmed()
+    text = agreement.confirmed_text + join_words(unconfirmed, first=not confirmed)
+    return HypothesisUpdated(turn.item_id, text, (*confirmed, *unconfirmed), heard_ms)
