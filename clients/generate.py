@@ -9,7 +9,8 @@ clean checkout is a no-op, which the drift test checks) and keeps the repository
 configuration away from openapi-python-client's formatting hooks.
 
 The generators are the pinned ones from clients/requirements.txt, run from the virtual
-environment this script runs in.
+environment this script runs in. They read the spec less the operations of
+:data:`NOT_IN_CLIENTS`: Deepgram's route is there for Deepgram's own SDKs.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 CLIENTS = Path(__file__).resolve().parent
 REPO = CLIENTS.parent
 SPEC = REPO / "spec" / "openapi.yaml"
+NOT_IN_CLIENTS = frozenset({"Deepgram"})  # operation tags
 CONFIG = CLIENTS / "config"
 BIN = Path(sys.executable).parent
 
@@ -163,7 +165,26 @@ def mirror(client: Client, generated: Path) -> list[str]:
     return changes
 
 
+def client_spec(directory: Path) -> Path:
+    """The spec as the generators read it: without the operations of :data:`NOT_IN_CLIENTS`."""
+    import yaml
+
+    document = yaml.safe_load(SPEC.read_text())
+    for path in list(document["paths"]):
+        item = document["paths"][path]
+        for method in [m for m, op in item.items() if isinstance(op, dict) and "tags" in op]:
+            if NOT_IN_CLIENTS & set(item[method]["tags"]):
+                del item[method]
+        if not any(isinstance(op, dict) and "operationId" in op for op in item.values()):
+            del document["paths"][path]
+    document["tags"] = [tag for tag in document["tags"] if tag["name"] not in NOT_IN_CLIENTS]
+    target = directory / "openapi.yaml"
+    target.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    return target
+
+
 def main() -> None:
+    global SPEC
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     known = [client.name for client in CLIENT_SDKS]
     parser.add_argument("clients", nargs="*", help=f"SDKs to regenerate, of {known} (default: all)")
@@ -171,6 +192,7 @@ def main() -> None:
     if unknown := sorted(set(names) - set(known)):
         parser.error(f"unknown SDKs {unknown}; choose from {known}")
     with tempfile.TemporaryDirectory(prefix="whisperd-clients-") as scratch:
+        SPEC = client_spec(Path(scratch))
         for client in CLIENT_SDKS:
             if client.name not in names:
                 continue

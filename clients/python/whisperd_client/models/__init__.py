@@ -11,6 +11,23 @@ from .create_translation_request import CreateTranslationRequest
 from .create_translation_response_json import CreateTranslationResponseJson
 from .create_translation_response_verbose_json import CreateTranslationResponseVerboseJson
 from .create_translation_response_verbose_json_task import CreateTranslationResponseVerboseJsonTask
+from .deepgram_alternative import DeepgramAlternative
+from .deepgram_alternative_paragraphs import DeepgramAlternativeParagraphs
+from .deepgram_alternative_paragraphs_paragraphs_item import DeepgramAlternativeParagraphsParagraphsItem
+from .deepgram_alternative_paragraphs_paragraphs_item_sentences_item import (
+    DeepgramAlternativeParagraphsParagraphsItemSentencesItem,
+)
+from .deepgram_error import DeepgramError
+from .deepgram_listen_response import DeepgramListenResponse
+from .deepgram_listen_response_metadata import DeepgramListenResponseMetadata
+from .deepgram_listen_response_metadata_model_info import DeepgramListenResponseMetadataModelInfo
+from .deepgram_listen_response_metadata_model_info_additional_property import (
+    DeepgramListenResponseMetadataModelInfoAdditionalProperty,
+)
+from .deepgram_listen_response_results import DeepgramListenResponseResults
+from .deepgram_listen_response_results_channels_item import DeepgramListenResponseResultsChannelsItem
+from .deepgram_listen_response_results_utterances_item import DeepgramListenResponseResultsUtterancesItem
+from .deepgram_word import DeepgramWord
 from .error import Error
 from .error_response import ErrorResponse
 from .health import Health
@@ -56,6 +73,19 @@ __all__ = (
     "CreateTranslationResponseJson",
     "CreateTranslationResponseVerboseJson",
     "CreateTranslationResponseVerboseJsonTask",
+    "DeepgramAlternative",
+    "DeepgramAlternativeParagraphs",
+    "DeepgramAlternativeParagraphsParagraphsItem",
+    "DeepgramAlternativeParagraphsParagraphsItemSentencesItem",
+    "DeepgramError",
+    "DeepgramListenResponse",
+    "DeepgramListenResponseMetadata",
+    "DeepgramListenResponseMetadataModelInfo",
+    "DeepgramListenResponseMetadataModelInfoAdditionalProperty",
+    "DeepgramListenResponseResults",
+    "DeepgramListenResponseResultsChannelsItem",
+    "DeepgramListenResponseResultsUtterancesItem",
+    "DeepgramWord",
     "Error",
     "ErrorResponse",
     "Health",

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="DeepgramListenResponseMetadataModelInfoAdditionalProperty")
+
+
+@_attrs_define
+class DeepgramListenResponseMetadataModelInfoAdditionalProperty:
+    """
+    Attributes:
+        name (str):
+        version (str):
+        arch (str):
+    """
+
+    name: str
+    version: str
+    arch: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        name = self.name
+
+        version = self.version
+
+        arch = self.arch
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "name": name,
+                "version": version,
+                "arch": arch,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        name = d.pop("name")
+
+        version = d.pop("version")
+
+        arch = d.pop("arch")
+
+        deepgram_listen_response_metadata_model_info_additional_property = cls(
+            name=name,
+            version=version,
+            arch=arch,
+        )
+
+        deepgram_listen_response_metadata_model_info_additional_property.additional_properties = d
+        return deepgram_listen_response_metadata_model_info_additional_property
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
