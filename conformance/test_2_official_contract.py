@@ -278,9 +278,11 @@ REFUSALS = [
         "invalid_language_format",
     ),
     Refusal(
-        "diarized_json",
+        "diarize-model-srt",
         400,
-        lambda url, a: send(url, TRANSCRIBE, a, {"response_format": "diarized_json"}),
+        lambda url, a: send(
+            url, TRANSCRIBE, a, {"model": "gpt-4o-transcribe-diarize", "response_format": "srt"}
+        ),
         "unsupported_value",
     ),
     Refusal(

@@ -179,10 +179,14 @@ def test_python_sdk_models(client: openai.OpenAI) -> None:
             openai.BadRequestError,
             "invalid_language_format",
         ),
-        ({"response_format": "diarized_json"}, openai.BadRequestError, "unsupported_value"),
+        (
+            {"model": "gpt-4o-transcribe-diarize", "response_format": "srt"},
+            openai.BadRequestError,
+            "unsupported_value",
+        ),
         ({"model": "no-such-model"}, openai.NotFoundError, "model_not_found"),
     ],
-    ids=["400-invalid-language", "400-diarized_json", "404-unknown-model"],
+    ids=["400-invalid-language", "400-diarize-srt", "404-unknown-model"],
 )
 def test_python_sdk_raises_typed_errors(
     client: openai.OpenAI,
