@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 from manifests import K8S, Obj, environment, metric_names, one
+from starlette.testclient import TestClient
 from whisperd.app import create_app
 from whisperd.settings import load_settings
 
@@ -35,7 +36,7 @@ def test_server_exports_the_gauges_the_autoscalers_query(
     }
     settings = load_settings(None, env)
     app = create_app(settings)
-    with app.test_client() as client:
+    with TestClient(app) as client:
         answer = client.get("/metrics")
     assert answer.status_code == 200
     queried = queried_names(rendered)
