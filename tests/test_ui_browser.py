@@ -29,6 +29,7 @@ CLIP = "en_read/whisper.cpp__jfk.wav"
 IMAGES = REPO / "docs" / "images"
 API_KEY = "ui-test-key"
 # tiny.en on a short clip; the page's own words, not a fixed transcript, are what is compared.
+LIVE_MAX_WER = 0.4
 MAX_WER = 0.25
 
 
@@ -253,9 +254,17 @@ def test_microphone_shows_words_live_then_the_final_text(
     live_words = normalise(" ".join(live)).split()
     final_words = set(normalise(" ".join(finals)).split())
     assert sum(word in final_words for word in live_words) >= 0.8 * len(live_words), live
+    # The page shows exactly the turns the server completed, and they are the clip's words
+    # (tiny.en on short live turns: a sanity bound, the model's accuracy is not tested here).
+    completed = [
+        f["transcript"]
+        for f in frames
+        if f["type"] == "conversation.item.input_audio_transcription.completed"
+    ]
+    assert [normalise(t) for t in finals] == [normalise(t) for t in completed if t.strip()]
     spoken = " ".join(finals)
     first_pass = " ".join(spoken.split()[: len(reference(CLIP).split())])
-    assert word_error_rate(reference(CLIP), first_pass) <= MAX_WER, spoken
+    assert word_error_rate(reference(CLIP), first_pass) <= LIVE_MAX_WER, spoken
     assert text.split() == spoken.split()
 
 
