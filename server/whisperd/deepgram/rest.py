@@ -26,14 +26,13 @@ from whisperd.deepgram.options import ListenOptions, listen_options, load_model
 from whisperd.engine.audio import MIN_DURATION_SECONDS, SAMPLE_RATE, DecodedAudio
 from whisperd.engine.transcribe import DecodeOptions
 from whisperd.errors import ApiError
-from whisperd.http.disconnect import ClientGone, until_disconnected
+from whisperd.http.disconnect import CLIENT_CLOSED_REQUEST, ClientGone, until_disconnected
 from whisperd.live.pcm import PcmDecoder, PcmFormat
 from whisperd.logs import request_id_var
 
 logger = logging.getLogger("whisperd.deepgram")
 
 LISTEN_PATH = "/v1/listen"
-CLIENT_CLOSED_REQUEST = 499
 UNDECODABLE = "Bad Request: failed to process audio: corrupt or unsupported data"
 
 

@@ -18,6 +18,10 @@ from starlette.types import Receive
 T = t.TypeVar("T")
 
 
+# nginx's code for "the client closed the connection before the answer": never sent, logged.
+CLIENT_CLOSED_REQUEST = 499
+
+
 class ClientGone:
     """The client disconnected before the work finished."""
 

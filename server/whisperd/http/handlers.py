@@ -23,15 +23,12 @@ from whisperd.api.plan import PlanDefaults, StreamOptions, TranscriptionPlan, pl
 from whisperd.core.service import Job, KnownVoice, Service
 from whisperd.deepgram.rest import deepgram_listen as deepgram_listen  # POST /v1/listen
 from whisperd.engine.transcribe import Task
-from whisperd.http.disconnect import ClientGone, until_disconnected
+from whisperd.http.disconnect import CLIENT_CLOSED_REQUEST, ClientGone, until_disconnected
 from whisperd.http.form import validated_form
 from whisperd.http.sse import EventStreamResponse
 from whisperd.metrics import PROMETHEUS_MEDIA_TYPE
 
 logger = logging.getLogger("whisperd.http")
-
-# nginx's code for "the client closed the connection before the answer": never sent, logged.
-CLIENT_CLOSED_REQUEST = 499
 
 
 def _service() -> Service:

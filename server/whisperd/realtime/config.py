@@ -24,7 +24,6 @@ BETA_FORMATS: dict[str, AudioFormat] = {
     "g711_ulaw": "audio/pcmu",
     "g711_alaw": "audio/pcma",
 }
-SESSION_SECONDS = 3600
 
 
 @dataclass(frozen=True)
