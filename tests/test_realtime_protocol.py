@@ -16,6 +16,7 @@ from tests.support.audio import GeneratedAudio
 from tests.support.inprocess import app_client
 from tests.support.realtime import (
     COMPLETED,
+    MANUAL,
     Session,
     append_event,
     g711,
@@ -24,9 +25,6 @@ from tests.support.realtime import (
     pcm16,
     silence_pcm16,
 )
-
-MANUAL = {"type": "session.update", "session": {"type": "transcription",
-          "audio": {"input": {"turn_detection": None}}}}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

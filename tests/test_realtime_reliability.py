@@ -4,7 +4,6 @@ each served, live metrics are exported, and a stalled HTTP upload is dropped."""
 
 from __future__ import annotations
 
-import base64
 import concurrent.futures
 import json
 import re
@@ -20,11 +19,8 @@ from websockets.sync.client import ClientConnection, connect
 from tests.support.asyncapi import validate_server_event
 from tests.support.audio import GeneratedAudio
 from tests.support.http import URL, queue_state, wait_for
-from tests.support.realtime import COMPLETED, load_samples, pcm16
+from tests.support.realtime import COMPLETED, MANUAL, append_event, load_samples, pcm16
 from tests.support.server import ServerProcess, start_server
-
-MANUAL = {"type": "session.update", "session": {"type": "transcription",
-          "audio": {"input": {"turn_detection": None}}}}  # fmt: skip
 
 
 def ws_url(server: ServerProcess) -> str:
@@ -47,8 +43,7 @@ def open_manual(server: ServerProcess) -> ClientConnection:
 
 def send_audio(connection: ClientConnection, audio: bytes, chunk: int = 96_000) -> None:
     for start in range(0, len(audio), chunk):
-        encoded = base64.b64encode(audio[start : start + chunk]).decode()
-        connection.send(json.dumps({"type": "input_audio_buffer.append", "audio": encoded}))
+        connection.send(json.dumps(append_event(audio[start : start + chunk])))
 
 
 def transcribe_turn(server: ServerProcess, audio: bytes) -> str:

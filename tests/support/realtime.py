@@ -19,6 +19,9 @@ from whisperd.engine.audio import SAMPLE_RATE, decode_audio
 from tests.support.asyncapi import validate_server_event
 
 TRANSCRIPTION_URL = "/v1/realtime?intent=transcription"
+# A session.update for manual commits (no turn detection).
+MANUAL = {"type": "session.update", "session": {"type": "transcription",
+          "audio": {"input": {"turn_detection": None}}}}  # fmt: skip
 COMPLETED = "conversation.item.input_audio_transcription.completed"
 DELTA = "conversation.item.input_audio_transcription.delta"
 
