@@ -80,6 +80,7 @@ class Engine:
             "compute_type": self.service.models.compute_type,
             "cpu_threads": self.service.sizing.cpu_threads,
             "workers": self.service.sizing.workers,
+            "batch_requests": self.service.sizing.batch_requests,
             "beam_size": options.beam_size,
             "temperatures": list(options.temperatures),
             "vad_filter": options.vad is not None,

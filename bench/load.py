@@ -18,6 +18,7 @@ from bench.corpus import Clip
 from bench.progress import log
 from bench.server import Server
 from bench.stats import ratio, summary
+from bench.textmetrics import corpus_wer
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Completed:
     finished: float
     status: int
     audio_seconds: float
+    clip: str = ""
+    text: str = ""
 
 
 def run_concurrently(
@@ -52,10 +55,17 @@ def run_concurrently(
                         return
                     started = time.monotonic()
                     response, _ = post(http, clip, model, {})
+                    ok = response.status_code == 200
+                    text = str(response.json()["text"]) if ok else ""
                     with lock:
                         done.append(
                             Completed(
-                                started, time.monotonic(), response.status_code, clip.duration
+                                started,
+                                time.monotonic(),
+                                response.status_code,
+                                clip.duration,
+                                clip.name,
+                                text,
                             )
                         )
         except BaseException as error:  # reported below, not lost in a thread
@@ -69,6 +79,7 @@ def run_concurrently(
     if failures:
         raise failures[0]
     ok = [c for c in done if c.status == 200]
+    by_name = {clip.name: clip for clip in clips}
     wall = max(c.finished for c in done) - min(c.started for c in done)
     audio = sum(c.audio_seconds for c in ok)
     statuses: dict[str, int] = {}
@@ -84,6 +95,8 @@ def run_concurrently(
         "throughput": ratio(audio, wall),
         "latency": summary(latencies),
         "latency_samples": latencies,
+        "texts": {c.clip: c.text for c in ok},
+        "wer": corpus_wer([(by_name[c.clip].reference, c.text) for c in ok]) if ok else None,
     }
 
 
@@ -92,8 +105,15 @@ def throughput(
 ) -> list[dict[str, t.Any]]:
     clips = list(itertools.islice(itertools.cycle(pool), requests))
     results = []
+    alone: dict[str, str] = {}
     for clients in levels:
         result = run_concurrently(base_url, model, clips, clients)
+        texts = result.pop("texts")
+        if clients == 1:
+            alone = texts
+        # Batched with others, each request should read as it does alone.
+        same = [texts[name] == alone[name] for name in texts if name in alone]
+        result["same_text_as_alone"] = {"same": sum(same), "compared": len(same)}
         log(
             f"[{model}] {clients} client(s): {result['throughput']:.1f} audio s / s, "
             f"p50 latency {result['latency'].get('p50', float('nan')):.2f} s, "
@@ -207,18 +227,19 @@ def workers_matrix(
     cache_dir: Path,
     log_dir: Path,
     pool: list[Clip],
-    combinations: tuple[tuple[int, int], ...],
+    combinations: tuple[tuple[int, int, int], ...],
     levels: tuple[int, ...],
     requests: int,
 ) -> list[dict[str, t.Any]]:
-    """Throughput of one model with each ``(workers, cpu_threads)`` combination."""
+    """Throughput of one model with each ``(workers, cpu_threads, batch_requests)``."""
     cores = os.cpu_count() or 1
     clips = list(itertools.islice(itertools.cycle(pool), requests))
     rows = []
-    for workers, threads in combinations:
-        flags = ["--workers", str(workers)] + (["--cpu-threads", str(threads)] if threads else [])
+    for workers, threads, batch in combinations:
+        flags = ["--workers", str(workers), "--batch-requests", str(batch)]
+        flags += ["--cpu-threads", str(threads)] if threads else []
         effective = threads or max(1, cores // workers)
-        name = f"workers{workers}-threads{effective}"
+        name = f"workers{workers}-threads{effective}-batch{batch}"
         with Server(model, cache_dir, log_dir / f"matrix-{model}-{name}.log", flags) as server:
             server.wait_ready()
             with new_client(server.base_url) as client:
@@ -229,9 +250,11 @@ def workers_matrix(
             peak = server.peak_rss()
         for level in levels_out:
             level.pop("latency_samples")
+            level.pop("texts")
         row = {
             "workers": workers,
             "cpu_threads": effective,
+            "batch_requests": batch,
             "threads_total": workers * effective,
             "oversubscribed": workers * effective > cores,
             "levels": levels_out,

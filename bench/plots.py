@@ -73,14 +73,17 @@ def throughput_plot(results: dict[str, t.Any], path: Path) -> bool:
         width = 0.8 / len(combos)
         for index, combo in enumerate(combos):
             xs = [i + index * width for i in range(len(levels))]
-            label = f"workers {combo['workers']} × threads {combo['cpu_threads']}"
+            label = (
+                f"workers {combo['workers']} × threads {combo['cpu_threads']}"
+                f" × batch {combo.get('batch_requests', 1)}"
+            )
             right.bar(xs, [lv["throughput"] for lv in combo["levels"]], width, label=label)
         right.set_xticks(
             [i + width * (len(combos) - 1) / 2 for i in range(len(levels))],
             [f"{c} clients" for c in levels],
         )
         right.set_ylabel("audio seconds per wall second")
-        right.set_title(f"--workers × --cpu-threads ({matrix['model']})")
+        right.set_title(f"--workers × --cpu-threads × --batch-requests ({matrix['model']})")
         right.grid(alpha=0.3, axis="y")
         right.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     figure.suptitle(_subtitle(results), fontsize=9)

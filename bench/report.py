@@ -272,6 +272,7 @@ def matrix_table(results: dict[str, t.Any]) -> str:
         rows.append(
             [
                 f"--workers {combo['workers']} --cpu-threads {combo['cpu_threads']}"
+                + f" --batch-requests {combo.get('batch_requests', 1)}"
                 + (" (oversubscribed)" if combo["oversubscribed"] else ""),
                 *cells,
                 fmt(combo["peak_rss_bytes"] / MIB, 0),
@@ -295,7 +296,7 @@ def render(results: dict[str, t.Any], plots: dict[str, str]) -> str:
         "## Long files\n\n" + files_table(results),
         "## BatchedInferencePipeline vs sequential decoding (in-process)\n\n"
         + batched_table(results),
-        "## Server workers × CPU threads\n\n" + matrix_table(results),
+        "## Server workers × CPU threads × batched requests\n\n" + matrix_table(results),
     ]
     if plots:
         parts.append(

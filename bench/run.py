@@ -104,6 +104,7 @@ class Run:
             "effective": {
                 "workers": self.sizing.workers,
                 "cpu_threads": self.sizing.cpu_threads,
+                "batch_requests": self.sizing.batch_requests,
             },
             "corpus": {
                 "long_files": [c.describe() for c in clips],
@@ -190,8 +191,9 @@ class Run:
         return out  # the engine goes with this frame; execute() then collects it
 
     def served_in_order(self, model: str, server: Server, pool: list[Clip]) -> dict[str, t.Any]:
-        """Arrival order is only observable when one worker serves the queue, so with more
-        (``--workers 0`` or above 1) the check gets a server of its own with one."""
+        """Arrival order is only observable when one request runs at a time, so with more
+        (``--workers 0`` or above 1, or concurrent requests batched) the check gets a server
+        of its own that runs one."""
 
         def check(base_url: str) -> dict[str, t.Any]:
             return load.served_in_order(
@@ -202,12 +204,13 @@ class Run:
                 self.profile.fifo_requests,
             )
 
-        if self.sizing.workers == 1:
+        if self.sizing.slots == 1:
             return check(server.base_url)
         log_path = self.scratch / f"server-{model}-one-worker.log"
-        with Server(model, self.cache_dir, log_path, ["--workers", "1"]) as one_worker:
+        flags = ["--workers", "1", "--batch-requests", "1"]
+        with Server(model, self.cache_dir, log_path, flags) as one_worker:
             one_worker.wait_ready()
-            return {**check(one_worker.base_url), "server": "--workers 1"}
+            return {**check(one_worker.base_url), "server": " ".join(flags)}
 
     def measure_with_server(
         self, model: str, engine: Engine, server: Server, out: dict[str, t.Any],

@@ -352,6 +352,8 @@ def guarded_server(
         "sk-conformance",
         "--workers",
         "1",
+        "--batch-requests",
+        "1",
         "--max-queue",
         "1",
     )

@@ -20,7 +20,7 @@ import pytest
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
 
 from tests.support.audio import GeneratedAudio, make_speech, write_wav
-from tests.support.server import ServerProcess, start_server
+from tests.support.server import ONE_AT_A_TIME, ServerProcess, start_server
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +103,7 @@ def long_speech_wav(english_speech: GeneratedAudio, generated_dir: Path) -> Path
 def one_worker_server(
     tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path
 ) -> t.Iterator[ServerProcess]:
-    """tiny.en with one worker: what queueing and cancellation tests watch."""
-    server = start_server(tmp_path_factory, model_cache_dir, "--model", "tiny.en", "--workers", "1")
+    """tiny.en running one request at a time: what queueing and cancellation tests watch."""
+    server = start_server(tmp_path_factory, model_cache_dir, "--model", "tiny.en", *ONE_AT_A_TIME)
     yield server
     server.stop()

@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.audio import GeneratedAudio
 from tests.support.http import BOUNDARY, URL, read_reply, transcribe_seconds
-from tests.support.server import ServerProcess, start_server
+from tests.support.server import ONE_AT_A_TIME, ServerProcess, start_server
 
 
 def test_declared_oversize_body_is_refused_before_it_is_sent(base_url: str) -> None:
@@ -66,8 +66,7 @@ def small_queue_server(
         model_cache_dir,
         "--model",
         "tiny.en",
-        "--workers",
-        "1",
+        *ONE_AT_A_TIME,
         "--max-queue",
         "1",
     )
@@ -96,7 +95,7 @@ def test_a_full_queue_answers_429_with_retry_after(
 def one_worker_server(
     tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path
 ) -> t.Iterator[ServerProcess]:
-    server = start_server(tmp_path_factory, model_cache_dir, "--model", "tiny.en", "--workers", "1")
+    server = start_server(tmp_path_factory, model_cache_dir, "--model", "tiny.en", *ONE_AT_A_TIME)
     yield server
     server.stop()
 

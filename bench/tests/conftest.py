@@ -70,8 +70,18 @@ _RESULTS: dict[str, t.Any] = {
             },
             "throughput": [
                 {"clients": 1, "throughput": 10.0, "latency": {"p50": 0.5, "p95": 0.6}},
-                {"clients": 4, "throughput": 10.5, "latency": {"p50": 2.0, "p95": 2.2}},
-                {"clients": 8, "throughput": 9.0, "latency": {"p50": 4.0, "p95": 4.4}},
+                {
+                    "clients": 4,
+                    "throughput": 16.0,
+                    "latency": {"p50": 2.0, "p95": 2.2},
+                    "same_text_as_alone": {"same": 24, "compared": 24},
+                },
+                {
+                    "clients": 8,
+                    "throughput": 9.0,
+                    "latency": {"p50": 4.0, "p95": 4.4},
+                    "same_text_as_alone": {"same": 24, "compared": 24},
+                },
             ],
             "fifo": {"requests": 4, "completion_order": [0, 1, 2, 3], "in_order": True},
             "memory": {"requests": 200, "baseline_rss_bytes": 400 * 2**20,

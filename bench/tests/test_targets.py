@@ -34,9 +34,20 @@ def test_first_delta_on_short_files_only_is_not_judged(results: dict[str, t.Any]
     assert find(results, "first delta") is None
 
 
-def test_throughput_below_one_client_at_eight_is_a_miss(results: dict[str, t.Any]) -> None:
+def test_throughput_under_one_and_a_half_times_one_client_is_a_miss(
+    results: dict[str, t.Any],
+) -> None:
     assert find(results, "throughput at 4 clients") is True
     assert find(results, "throughput at 8 clients") is False
+
+
+def test_loaded_throughput_with_other_texts_than_alone_is_a_miss(
+    results: dict[str, t.Any],
+) -> None:
+    level = results["models"]["base"]["throughput"][1]
+    level["same_text_as_alone"] = {"same": 20, "compared": 24}
+    level["wer"], results["models"]["base"]["throughput"][0]["wer"] = 0.08, 0.05
+    assert find(results, "throughput at 4 clients") is False
 
 
 def test_batched_winning_while_the_server_does_not_batch_is_a_miss(

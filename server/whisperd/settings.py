@@ -47,6 +47,14 @@ class Settings:
         "Inferences that run at the same time; 0: one single-threaded inference per core "
         "(at most 4) on CPU, for many concurrent short requests.",
     )
+    batch_requests: int = setting(
+        0,
+        "Concurrent requests decoded together in one model call (their windows stacked in a "
+        "batch); 1 decodes each alone, 0 picks for the device (8 on CPU, 1 on CUDA).",
+    )
+    batch_wait_ms: float = setting(
+        20.0, "How long a batch waits for the other running requests' next call, in ms."
+    )
     max_queue: int = setting(16, "Requests that may wait for a worker before 429 answers.")
     max_upload_bytes: int = setting(25 * 1024 * 1024, "Largest request body, in bytes (413 above).")
     max_audio_seconds: float = setting(7200.0, "Longest audio accepted, in seconds (400 above).")

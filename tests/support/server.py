@@ -72,6 +72,10 @@ class ServerProcess:
         self._log.close()
 
 
+# One request at a time (no batching of concurrent ones): where queue order is observable.
+ONE_AT_A_TIME = ("--workers", "1", "--batch-requests", "1")
+
+
 def start_server(
     tmp_path_factory: pytest.TempPathFactory,
     cache_dir: Path,

@@ -92,7 +92,7 @@ class Service:
             max_loaded=settings.max_loaded_models,
             idle_ttl=settings.model_idle_ttl or None,
         )
-        self.scheduler = Scheduler(workers=self.sizing.workers, max_queue=settings.max_queue)
+        self.scheduler = Scheduler(workers=self.sizing.slots, max_queue=settings.max_queue)
         self.readiness: Readiness = "loading"
         self.load_error: str | None = None
         self.live_sessions = 0

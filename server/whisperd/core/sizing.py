@@ -17,6 +17,7 @@ from whisperd.settings import Settings
 from whisperd.store.manager import RuntimeOptions
 
 MAX_AUTO_WORKERS = 4
+AUTO_BATCH_REQUESTS = {"cpu": 8, "cuda": 1}  # batching is measured on CPU only
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,24 @@ class Sizing:
     compute_type: str
     workers: int
     cpu_threads: int  # per inference
+    batch_requests: int = 1  # requests each worker decodes together
+    batch_gather_seconds: float = 0.02
 
     @property
     def runtime(self) -> RuntimeOptions:
-        return RuntimeOptions(self.device, self.compute_type, self.cpu_threads, self.workers)
+        return RuntimeOptions(
+            self.device,
+            self.compute_type,
+            self.cpu_threads,
+            self.workers,
+            self.batch_requests,
+            self.batch_gather_seconds,
+        )
+
+    @property
+    def slots(self) -> int:
+        """Requests that run at once: each worker's batch."""
+        return self.workers * self.batch_requests
 
 
 def size_for(settings: Settings, cores: int | None = None) -> Sizing:
@@ -42,4 +57,6 @@ def size_for(settings: Settings, cores: int | None = None) -> Sizing:
     else:
         workers = max(1, min(cores, MAX_AUTO_WORKERS))
     threads = settings.cpu_threads if settings.cpu_threads > 0 else max(1, cores // workers)
-    return Sizing(device, resolve_compute_type(settings.compute_type, device), workers, threads)
+    batch = settings.batch_requests if settings.batch_requests > 0 else AUTO_BATCH_REQUESTS[device]
+    compute_type = resolve_compute_type(settings.compute_type, device)
+    return Sizing(device, compute_type, workers, threads, batch, settings.batch_wait_ms / 1000)

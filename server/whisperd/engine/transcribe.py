@@ -161,7 +161,7 @@ def start_transcription(
     """Detect the language (encoding the first window) and return the segment iterator.
 
     The calling thread must also iterate the segments: ``cancel`` is watched per thread."""
-    whisper.watch_cancel(cancel)
+    whisper.watch_cancel(cancel if cancel is not None else threading.Event())
     try:
         return _start_transcription(whisper, audio, options, cancel)
     except BaseException:

@@ -28,16 +28,32 @@ from typing import Any
 import numpy as np
 from faster_whisper import WhisperModel
 
+from whisperd.engine.batching import BatchingModel
+
 
 class Cancelled(Exception):
     """The caller asked the transcription to stop."""
 
 
 class Whisper(WhisperModel):  # type: ignore[misc]
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, batch_requests: int = 1, batch_gather_seconds: float = 0.02, **kwargs: Any
+    ) -> None:
+        """``batch_requests`` over 1 decodes that many concurrent requests' windows together
+        (:mod:`whisperd.engine.batching`); the other arguments are faster-whisper's."""
         super().__init__(*args, **kwargs)
         self._thread_state = threading.local()
         ctranslate2_model: Any = self.model  # type: ignore[has-type]  # untyped base
+        self.batching: BatchingModel | None = None
+        if batch_requests > 1:
+            self.batching = BatchingModel(
+                ctranslate2_model,
+                sot_token=self.hf_tokenizer.token_to_id("<|startoftranscript|>"),
+                max_batch=batch_requests,
+                gather_seconds=batch_gather_seconds,
+                lanes=int(kwargs.get("num_workers", 1)),
+            )
+            ctranslate2_model = self.batching
         self.model = _CancellableModel(ctranslate2_model, self._thread_state)
 
     @property
@@ -46,8 +62,14 @@ class Whisper(WhisperModel):  # type: ignore[misc]
 
     def watch_cancel(self, cancel: threading.Event | None) -> None:
         """Stop the calling thread's CTranslate2 calls with :class:`Cancelled` once ``cancel``
-        is set (None: stop watching)."""
-        self._thread_state.cancel = cancel
+        is set (None: stop watching). Between the two the thread is transcribing, which
+        batching lanes wait for."""
+        state = self._thread_state
+        state.cancel = cancel
+        transcribing = cancel is not None
+        if self.batching is not None and transcribing != getattr(state, "transcribing", False):
+            (self.batching.join if transcribing else self.batching.leave)()
+        state.transcribing = transcribing
 
     @property
     def encoder_output(self) -> Any:

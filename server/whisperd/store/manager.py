@@ -41,6 +41,8 @@ class RuntimeOptions:
     compute_type: str = "int8"
     cpu_threads: int = 0  # per inference; 0: CTranslate2's default
     workers: int = 1  # inferences that may run at once on one model
+    batch_requests: int = 1  # concurrent requests each worker decodes together
+    batch_gather_seconds: float = 0.02
 
 
 @dataclass
@@ -213,6 +215,8 @@ class ModelManager:
                 compute_type=self.compute_type,
                 cpu_threads=self.runtime.cpu_threads,
                 num_workers=self.runtime.workers,
+                batch_requests=self.runtime.batch_requests,
+                batch_gather_seconds=self.runtime.batch_gather_seconds,
                 local_files_only=True,
             )
         except (RuntimeError, ValueError, OSError) as exc:

@@ -1,0 +1,260 @@
+"""Decoding concurrent requests together: their model calls gathered into one CTranslate2 call.
+
+Each request keeps its own faster-whisper decoding loop (its previous-text prompt, its
+fallback ladder, its timestamps), so its text is what it would be alone. Only the calls into
+the model meet here: the ``encode``, ``generate`` and ``detect_language`` calls that threads
+make at about the same time are stacked along the batch axis, run as one call, and split
+back. A CPU decodes a batch of windows in less time than the same windows one by one.
+
+A *lane* is a thread that runs batches, one per CTranslate2 worker. A lane takes the oldest
+waiting call and every waiting call it can join (same method, same options, and for
+``generate`` the start-of-transcript token at the same position, which CTranslate2 needs), up
+to ``max_batch`` rows. When other requests are transcribing but not yet waiting, it waits up
+to ``gather_seconds`` for them; a lone request never waits. Calls that cannot share
+(sampling, which each request seeds on its own, and word alignment) go straight to the model.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import ctranslate2
+import numpy as np
+
+Method = Literal["encode", "generate", "detect_language"]
+
+_IDLE_SECONDS = 5.0  # a lane with nothing to do ends; the next call starts one again
+_MIXED = -2  # prompts of one call disagree on where the transcript starts: it joins no other
+
+
+@dataclass(eq=False)
+class _Call:
+    method: Method
+    key: tuple[object, ...]
+    features: Any  # a StorageView of ``rows`` items
+    rows: int
+    prompts: list[list[int]] | None
+    kwargs: dict[str, Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    calls: int  # model calls made by lanes
+    rows: int  # items in them
+    shared: int  # calls that held more than one request's rows
+
+
+class BatchingModel:
+    """CTranslate2's Whisper model, with concurrent threads' calls gathered into batches;
+    everything else passes through."""
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        sot_token: int,
+        max_batch: int,
+        gather_seconds: float = 0.02,
+        lanes: int = 1,
+    ) -> None:
+        self.wrapped = model
+        self.sot_token = sot_token
+        self.max_batch = max(1, max_batch)
+        self.gather_seconds = max(0.0, gather_seconds)
+        self.lanes = max(1, lanes)
+        self._cond = threading.Condition()
+        self._pending: deque[_Call] = deque()
+        self._running_lanes = 0
+        self._participants = 0  # threads in a transcription
+        self._busy = 0  # threads inside a model call (waiting or running)
+        self._calls = self._rows = self._shared = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+    def stats(self) -> BatchStats:
+        with self._cond:
+            return BatchStats(self._calls, self._rows, self._shared)
+
+    # A request takes part from its first model call to its last; lanes wait for participants.
+    def join(self) -> None:
+        with self._cond:
+            self._participants += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._participants = max(0, self._participants - 1)
+            self._cond.notify_all()
+
+    def encode(self, features: Any, to_cpu: bool = False) -> Any:
+        return self._submit("encode", features, None, {"to_cpu": to_cpu})
+
+    def detect_language(self, features: Any, **kwargs: Any) -> Any:
+        return self._submit("detect_language", features, None, kwargs)
+
+    def generate(self, features: Any, prompts: Sequence[Sequence[int]], **kwargs: Any) -> Any:
+        if _samples(kwargs) or kwargs.get("asynchronous"):
+            return self._direct(lambda: self.wrapped.generate(features, prompts, **kwargs))
+        return self._submit("generate", features, [list(p) for p in prompts], kwargs)
+
+    def align(self, *args: Any, **kwargs: Any) -> Any:
+        return self._direct(lambda: self.wrapped.align(*args, **kwargs))
+
+    def _direct(self, call: Callable[[], Any]) -> Any:
+        with self._cond:
+            self._busy += 1
+        try:
+            return call()
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify_all()
+
+    def _submit(
+        self, method: Method, features: Any, prompts: list[list[int]] | None, kwargs: dict[str, Any]
+    ) -> Any:
+        rows = int(features.shape[0])
+        position = _sot_position(prompts, self.sot_token)
+        key = (method, position if position != _MIXED else object(), _frozen(kwargs))
+        call = _Call(method, key, features, rows, prompts, kwargs)
+        with self._cond:
+            self._pending.append(call)
+            self._busy += 1
+            if self._running_lanes < self.lanes:
+                self._running_lanes += 1
+                threading.Thread(target=self._lane, name="whisperd-batch", daemon=True).start()
+            self._cond.notify_all()
+        call.done.wait()
+        with self._cond:
+            self._busy -= 1
+            self._cond.notify_all()
+        if call.error is not None:
+            raise call.error
+        return call.result
+
+    def _lane(self) -> None:
+        while True:
+            with self._cond:
+                batch = self._next_batch()
+                if batch is None:
+                    self._running_lanes -= 1
+                    return
+            self._run(batch)
+
+    def _next_batch(self) -> list[_Call] | None:
+        """The oldest call and those that can join it, once the batch is full or nobody else
+        is about to call (the condition's lock is held)."""
+        idle_until = time.monotonic() + _IDLE_SECONDS
+        while not self._pending:
+            remaining = idle_until - time.monotonic()
+            if remaining <= 0:
+                return None
+            self._cond.wait(remaining)
+        head = self._pending[0]
+        deadline = time.monotonic() + self.gather_seconds
+        while True:
+            batch = self._joinable(head)
+            rows = sum(call.rows for call in batch)
+            coming = self._participants - self._busy
+            remaining = deadline - time.monotonic()
+            if rows >= self.max_batch or coming <= 0 or remaining <= 0:
+                break
+            self._cond.wait(remaining)
+        for call in batch:
+            self._pending.remove(call)
+        return batch
+
+    def _joinable(self, head: _Call) -> list[_Call]:
+        batch, rows = [head], head.rows
+        for call in self._pending:
+            if call is head or call.key != head.key:
+                continue
+            if rows + call.rows > self.max_batch:
+                break
+            batch.append(call)
+            rows += call.rows
+        return batch
+
+    def _run(self, batch: list[_Call]) -> None:
+        try:
+            if len(batch) == 1:
+                call = batch[0]
+                call.result = self._call(call.method, call.features, call.prompts, call.kwargs)
+            else:
+                self._run_together(batch)
+        except BaseException as exc:  # each caller sees its own call's failure
+            if len(batch) == 1:
+                batch[0].error = exc
+            else:
+                for call in batch:  # one bad call must not fail the others
+                    self._run([call])
+                return
+        with self._cond:
+            self._calls += 1
+            self._rows += sum(call.rows for call in batch)
+            self._shared += len(batch) > 1
+        for call in batch:
+            call.done.set()
+
+    def _run_together(self, batch: list[_Call]) -> None:
+        head = batch[0]
+        kwargs = dict(head.kwargs)
+        if head.method == "encode":
+            kwargs["to_cpu"] = True  # split on the host, whatever the device
+        stacked = np.concatenate([np.asarray(call.features) for call in batch])
+        features = ctranslate2.StorageView.from_array(np.ascontiguousarray(stacked))
+        prompts = None
+        if head.prompts is not None:
+            prompts = [prompt for call in batch for prompt in call.prompts or ()]
+        result = self._call(head.method, features, prompts, kwargs)
+        start = 0
+        for call in batch:
+            end = start + call.rows
+            if head.method == "encode":
+                rows = np.ascontiguousarray(np.asarray(result)[start:end])
+                call.result = ctranslate2.StorageView.from_array(rows)
+            else:
+                call.result = list(result[start:end])
+            start = end
+
+    def _call(
+        self, method: Method, features: Any, prompts: list[list[int]] | None, kwargs: dict[str, Any]
+    ) -> Any:
+        if method == "encode":
+            return self.wrapped.encode(features, **kwargs)
+        if method == "detect_language":
+            return self.wrapped.detect_language(features, **kwargs)
+        return self.wrapped.generate(features, prompts, **kwargs)
+
+
+def _samples(kwargs: dict[str, Any]) -> bool:
+    """Random sampling (the temperature fallback): each request draws its own."""
+    return (
+        float(kwargs.get("sampling_temperature", 1.0)) > 0 and kwargs.get("sampling_topk", 1) != 1
+    )
+
+
+def _sot_position(prompts: list[list[int]] | None, sot_token: int) -> int:
+    """Where the start-of-transcript token is; CTranslate2 batches prompts only when it is
+    at the same place in all of them."""
+    if not prompts:
+        return -1
+    positions = {prompt.index(sot_token) if sot_token in prompt else -1 for prompt in prompts}
+    return positions.pop() if len(positions) == 1 else _MIXED
+
+
+def _frozen(kwargs: dict[str, Any]) -> tuple[tuple[str, object], ...]:
+    return tuple(
+        sorted(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in kwargs.items()
+        )
+    )

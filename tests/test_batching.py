@@ -1,0 +1,207 @@
+"""Concurrent requests decoded together: their model calls gathered, their texts as alone."""
+
+from __future__ import annotations
+
+import threading
+import time
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import ctranslate2
+import numpy as np
+import pytest
+from whisperd.engine.audio import decode_audio
+from whisperd.engine.batching import BatchingModel
+from whisperd.engine.transcribe import DecodeOptions, transcribe
+from whisperd.engine.whisper import Whisper
+from whisperd.store.catalog import locate
+
+from tests.support.audio import GeneratedAudio
+
+SOT = 50257
+PREVIOUS = 50360
+
+
+@dataclass(frozen=True)
+class FakeResult:
+    total: float
+    prompt: list[int]
+
+
+class FakeModel:
+    """Records the batch size of every call; encodes by doubling, generates a sum."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self._lock = threading.Lock()
+
+    def _record(self, method: str, rows: int) -> None:
+        with self._lock:
+            self.calls.append((method, rows))
+
+    def encode(self, features: t.Any, to_cpu: bool = False) -> t.Any:
+        array = np.asarray(features)
+        self._record("encode", len(array))
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(array * 2))
+
+    def generate(self, features: t.Any, prompts: list[list[int]], **kwargs: t.Any) -> list[t.Any]:
+        array = np.asarray(features)
+        self._record("generate", len(array))
+        if [666] in prompts:
+            raise ValueError("a prompt the model refuses")
+        return [FakeResult(float(array[i].sum()), prompts[i]) for i in range(len(array))]
+
+
+def storage(value: float) -> t.Any:
+    return ctranslate2.StorageView.from_array(np.full((1, 2, 3), value, np.float32))
+
+
+def concurrently(model: BatchingModel, calls: list[t.Callable[[], t.Any]]) -> list[t.Any]:
+    """Each call from its own transcribing thread, all at about the same time."""
+    gate = threading.Barrier(len(calls))
+
+    def run(call: t.Callable[[], t.Any]) -> t.Any:
+        model.join()
+        try:
+            gate.wait()
+            return call()
+        except Exception as error:  # returned, so each thread's failure is seen
+            return error
+        finally:
+            model.leave()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def batching(fake: FakeModel, **options: t.Any) -> BatchingModel:
+    settings: dict[str, t.Any] = {"max_batch": 4, "gather_seconds": 5.0, **options}
+    return BatchingModel(fake, sot_token=SOT, **settings)
+
+
+def test_concurrent_encodes_share_one_call() -> None:
+    fake = FakeModel()
+    model = batching(fake)
+    outputs = concurrently(model, [lambda v=v: model.encode(storage(v)) for v in (1, 2, 3, 4)])
+    assert fake.calls == [("encode", 4)]
+    assert [float(np.asarray(out).max()) for out in outputs] == [2.0, 4.0, 6.0, 8.0]
+
+
+def test_a_batch_holds_at_most_max_batch_rows() -> None:
+    fake = FakeModel()
+    model = batching(fake, max_batch=2)
+    concurrently(model, [lambda v=v: model.encode(storage(v)) for v in (1, 2, 3, 4)])
+    assert sorted(fake.calls) == [("encode", 2), ("encode", 2)]
+
+
+def test_generate_results_go_back_to_their_callers() -> None:
+    fake = FakeModel()
+    model = batching(fake)
+    prompts = [[SOT, 1], [SOT, 2], [SOT, 3]]
+    outputs = concurrently(
+        model,
+        [
+            lambda p=p, v=v: model.generate(storage(v), [p], beam_size=5)
+            for v, p in enumerate(prompts)
+        ],
+    )
+    assert fake.calls == [("generate", 3)]
+    assert [out[0].prompt for out in outputs] == prompts
+    assert [out[0].total for out in outputs] == [0.0, 6.0, 12.0]
+
+
+def test_prompts_with_the_transcript_start_elsewhere_run_apart() -> None:
+    """CTranslate2 batches prompts only with the start-of-transcript token at one place."""
+    fake = FakeModel()
+    model = batching(fake)
+    concurrently(
+        model,
+        [
+            lambda: model.generate(storage(1), [[SOT, 1]], beam_size=5),
+            lambda: model.generate(storage(2), [[PREVIOUS, 7, SOT, 1]], beam_size=5),
+        ],
+    )
+    assert fake.calls == [("generate", 1), ("generate", 1)]
+
+
+def test_calls_with_other_options_run_apart() -> None:
+    fake = FakeModel()
+    model = batching(fake)
+    concurrently(
+        model,
+        [
+            lambda: model.generate(storage(1), [[SOT]], beam_size=5),
+            lambda: model.generate(storage(2), [[SOT]], beam_size=1),
+        ],
+    )
+    assert fake.calls == [("generate", 1), ("generate", 1)]
+
+
+def test_sampling_goes_straight_to_the_model() -> None:
+    """Each request draws its own samples, so sampling calls are never gathered."""
+    fake = FakeModel()
+    model = batching(fake)
+    sample = {"beam_size": 1, "sampling_topk": 0, "sampling_temperature": 0.4}
+    concurrently(model, [lambda v=v: model.generate(storage(v), [[SOT]], **sample) for v in (1, 2)])
+    assert fake.calls == [("generate", 1), ("generate", 1)]
+    assert model.stats().calls == 0  # no lane ran them
+
+
+def test_a_failing_call_fails_alone() -> None:
+    fake = FakeModel()
+    model = batching(fake)
+    outputs = concurrently(
+        model,
+        [
+            lambda: model.generate(storage(1), [[SOT]], beam_size=5),
+            lambda: model.generate(storage(2), [[666]], beam_size=5),
+        ],
+    )
+    assert isinstance(outputs[1], ValueError)
+    assert outputs[0][0].total == 6.0
+
+
+@pytest.mark.timeout(20)
+def test_a_lone_request_does_not_wait_for_others() -> None:
+    fake = FakeModel()
+    model = batching(fake, gather_seconds=60.0)
+    started = time.monotonic()
+    concurrently(model, [lambda: model.encode(storage(1))])
+    assert time.monotonic() - started < 30.0  # far less than the gather window
+
+
+@pytest.fixture(scope="module")
+def batched_tiny(model_cache_dir: Path) -> Whisper:
+    path = locate("tiny.en", model_cache_dir)
+    return Whisper(str(path), device="cpu", compute_type="int8", cpu_threads=2, batch_requests=4)
+
+
+@pytest.fixture(scope="module")
+def alone_tiny(model_cache_dir: Path) -> Whisper:
+    path = locate("tiny.en", model_cache_dir)
+    return Whisper(str(path), device="cpu", compute_type="int8", cpu_threads=2)
+
+
+def test_concurrent_transcriptions_read_as_they_do_alone(
+    batched_tiny: Whisper,
+    alone_tiny: Whisper,
+    english_speech: GeneratedAudio,
+    long_speech_wav: Path,
+) -> None:
+    """Short clips and a file of several windows (prompts with previous text) at once;
+    without the fallback, whose random samples differ from run to run anyway."""
+    with open(english_speech.path, "rb") as handle:
+        short = decode_audio(handle).samples
+    with open(long_speech_wav, "rb") as handle:
+        long = decode_audio(handle).samples
+    audios = [short, short[: len(short) // 2], short[len(short) // 3 :], long]
+    options = DecodeOptions(language="en", fallback=False)
+    alone = [transcribe(alone_tiny, audio, options).text for audio in audios]
+    with ThreadPoolExecutor(len(audios)) as pool:
+        together = list(
+            pool.map(lambda a: transcribe(batched_tiny, a, options, threading.Event()).text, audios)
+        )
+    assert together == alone
+    assert batched_tiny.batching is not None and batched_tiny.batching.stats().shared > 0
