@@ -13,7 +13,7 @@ import ctranslate2
 import numpy as np
 import pytest
 from whisperd.engine.audio import decode_audio
-from whisperd.engine.batching import BatchingModel
+from whisperd.engine.batching import BatchingModel, BatchStats
 from whisperd.engine.transcribe import DecodeOptions, transcribe
 from whisperd.engine.whisper import Whisper
 from whisperd.store.catalog import locate
@@ -31,7 +31,8 @@ class FakeResult:
 
 
 class FakeModel:
-    """Records the batch size of every call; encodes by doubling, generates a sum."""
+    """Records the batch size of every call; encodes by doubling, detects the maximum as the
+    probability of English, generates a sum."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, int]] = []
@@ -45,6 +46,11 @@ class FakeModel:
         array = np.asarray(features)
         self._record("encode", len(array))
         return ctranslate2.StorageView.from_array(np.ascontiguousarray(array * 2))
+
+    def detect_language(self, features: t.Any, **kwargs: t.Any) -> list[list[tuple[str, float]]]:
+        array = np.asarray(features)
+        self._record("detect_language", len(array))
+        return [[("<|en|>", float(array[i].max()))] for i in range(len(array))]
 
     def generate(self, features: t.Any, prompts: list[list[int]], **kwargs: t.Any) -> list[t.Any]:
         array = np.asarray(features)
@@ -81,19 +87,29 @@ def batching(fake: FakeModel, **options: t.Any) -> BatchingModel:
     return BatchingModel(fake, sot_token=SOT, **settings)
 
 
-def test_concurrent_encodes_share_one_call() -> None:
+def test_concurrent_encodes_run_one_by_one() -> None:
     fake = FakeModel()
     model = batching(fake)
-    outputs = concurrently(model, [lambda v=v: model.encode(storage(v)) for v in (1, 2, 3, 4)])
-    assert fake.calls == [("encode", 4)]
-    assert [float(np.asarray(out).max()) for out in outputs] == [2.0, 4.0, 6.0, 8.0]
+    outputs = concurrently(model, [lambda v=v: model.encode(storage(v)) for v in (1, 2, 3)])
+    assert fake.calls == [("encode", 1)] * 3
+    assert [float(np.asarray(out).max()) for out in outputs] == [2.0, 4.0, 6.0]
+
+
+def test_concurrent_language_detections_share_one_call() -> None:
+    fake = FakeModel()
+    model = batching(fake)
+    outputs = concurrently(
+        model, [lambda v=v: model.detect_language(storage(v)) for v in (1, 2, 3)]
+    )
+    assert [out[0][0][1] for out in outputs] == [1.0, 2.0, 3.0]
+    assert model.stats() == BatchStats(calls=1, rows=3, shared=1)
 
 
 def test_a_batch_holds_at_most_max_batch_rows() -> None:
     fake = FakeModel()
     model = batching(fake, max_batch=2)
-    concurrently(model, [lambda v=v: model.encode(storage(v)) for v in (1, 2, 3, 4)])
-    assert sorted(fake.calls) == [("encode", 2), ("encode", 2)]
+    concurrently(model, [lambda v=v: model.generate(storage(v), [[SOT]]) for v in (1, 2, 3, 4)])
+    assert fake.calls == [("generate", 2), ("generate", 2)]
 
 
 def test_generate_results_go_back_to_their_callers() -> None:

@@ -2,9 +2,10 @@
 
 Each request keeps its own faster-whisper decoding loop (its previous-text prompt, its
 fallback ladder, its timestamps), so its text is what it would be alone. Only the calls into
-the model meet here: the ``encode``, ``generate`` and ``detect_language`` calls that threads
-make at about the same time are stacked along the batch axis, run as one call, and split
-back. A CPU decodes a batch of windows in less time than the same windows one by one.
+the model meet here: the ``generate`` and ``detect_language`` calls that threads make at
+about the same time are stacked along the batch axis, run as one call, and split back; a
+CPU runs a beam search over a batch of windows in less time than over each in turn.
+Encoder passes are queued in the same order but run one by one (see ``_SHARED_STEPS``).
 
 A *lane* is a thread that runs batches, one per CTranslate2 worker. A lane takes the oldest
 waiting call and every waiting call it can join (same method, same options, and for
@@ -29,6 +30,10 @@ import numpy as np
 Method = Literal["encode", "generate", "detect_language"]
 
 _IDLE_SECONDS = 5.0  # a lane with nothing to do ends; the next call starts one again
+# A batch of encoder passes costs more CPU time than the passes one by one (attention over
+# 1500 frames per window), so encoding only keeps its place in the queue.
+_SHARED_STEPS: frozenset[Method] = frozenset({"detect_language", "generate"})
+_STEP: dict[Method, int] = {"encode": 0, "detect_language": 1, "generate": 2}  # within a window
 _MIXED = -2  # prompts of one call disagree on where the transcript starts: it joins no other
 
 
@@ -40,6 +45,7 @@ class _Call:
     rows: int
     prompts: list[list[int]] | None
     kwargs: dict[str, Any]
+    order: int  # arrival
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
@@ -76,6 +82,7 @@ class BatchingModel:
         self._participants = 0  # threads in a transcription
         self._busy = 0  # threads inside a model call (waiting or running)
         self._calls = self._rows = self._shared = 0
+        self._arrivals = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.wrapped, name)
@@ -124,8 +131,9 @@ class BatchingModel:
         rows = int(features.shape[0])
         position = _sot_position(prompts, self.sot_token)
         key = (method, position if position != _MIXED else object(), _frozen(kwargs))
-        call = _Call(method, key, features, rows, prompts, kwargs)
         with self._cond:
+            self._arrivals += 1
+            call = _Call(method, key, features, rows, prompts, kwargs, self._arrivals)
             self._pending.append(call)
             self._busy += 1
             if self._running_lanes < self.lanes:
@@ -133,9 +141,6 @@ class BatchingModel:
                 threading.Thread(target=self._lane, name="whisperd-batch", daemon=True).start()
             self._cond.notify_all()
         call.done.wait()
-        with self._cond:
-            self._busy -= 1
-            self._cond.notify_all()
         if call.error is not None:
             raise call.error
         return call.result
@@ -150,22 +155,23 @@ class BatchingModel:
             self._run(batch)
 
     def _next_batch(self) -> list[_Call] | None:
-        """The oldest call and those that can join it, once the batch is full or nobody else
-        is about to call (the condition's lock is held)."""
+        """Once every transcribing thread is waiting in a call (or the gather window is
+        over), the calls of the earliest step and those that can join them (the condition's
+        lock is held). Running the earliest step first lets requests that are behind catch
+        up, so the next step's calls of all of them meet in one batch."""
         idle_until = time.monotonic() + _IDLE_SECONDS
         while not self._pending:
             remaining = idle_until - time.monotonic()
             if remaining <= 0:
                 return None
             self._cond.wait(remaining)
-        head = self._pending[0]
         deadline = time.monotonic() + self.gather_seconds
         while True:
+            head = min(self._pending, key=lambda call: (_STEP[call.method], call.order))
             batch = self._joinable(head)
-            rows = sum(call.rows for call in batch)
             coming = self._participants - self._busy
             remaining = deadline - time.monotonic()
-            if rows >= self.max_batch or coming <= 0 or remaining <= 0:
+            if sum(call.rows for call in batch) >= self.max_batch or coming <= 0 or remaining <= 0:
                 break
             self._cond.wait(remaining)
         for call in batch:
@@ -174,6 +180,8 @@ class BatchingModel:
 
     def _joinable(self, head: _Call) -> list[_Call]:
         batch, rows = [head], head.rows
+        if head.method not in _SHARED_STEPS:
+            return batch
         for call in self._pending:
             if call is head or call.key != head.key:
                 continue
@@ -201,6 +209,9 @@ class BatchingModel:
             self._calls += 1
             self._rows += sum(call.rows for call in batch)
             self._shared += len(batch) > 1
+            # Its callers count as coming from now on: the next batch may wait for them.
+            self._busy -= len(batch)
+            self._cond.notify_all()
         for call in batch:
             call.done.set()
 
