@@ -66,6 +66,8 @@ def test_headerless_linear16_with_encoding(client: TestClient) -> None:
         ("punctuate=maybe", None, "audio/wav", 400),
         ("", b"this is not audio" * 100, "audio/wav", 400),
         ("", b"\0" * 1_100_000, "audio/wav", 413),
+        # 20 kB at 1 Hz would be hours of audio once resampled: refused by its rate.
+        ("encoding=linear16&sample_rate=1", b"\0" * 20_000, "application/octet-stream", 400),
     ],
 )
 def test_errors_have_deepgrams_shape(
@@ -88,3 +90,16 @@ def test_token_auth_is_accepted_and_a_wrong_key_is_invalid_auth(
     assert wrong.status_code == 401
     assert wrong.json()["err_code"] == "INVALID_AUTH"
     validate_error(wrong.json())
+
+
+def test_headerless_audio_over_the_length_limit_is_refused_before_resampling(
+    model_cache_dir: Path,
+) -> None:
+    raw = b"\0" * 400_000  # 25 s at 8 kHz
+    with app_client(model_cache_dir, max_audio_seconds=10) as limited:
+        response = listen(
+            limited, "encoding=linear16&sample_rate=8000", raw, "application/octet-stream"
+        )
+    assert response.status_code == 400
+    validate_error(response.json())
+    assert "too long" in response.json()["err_msg"]

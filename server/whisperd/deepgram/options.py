@@ -155,9 +155,15 @@ def _hotwords(query: Query) -> str | None:
     return " ".join(terms) or None
 
 
+# Telephony's 8 kHz is the lowest rate in use; a lower one would make a small body hours
+# of audio once resampled to 16 kHz.
+MIN_SAMPLE_RATE = 8_000
+MAX_SAMPLE_RATE = 384_000
+
+
 def _encoding(query: Query) -> tuple[Encoding | None, int | None, int]:
     encoding = _last(query, "encoding")
-    rate = _int(query, "sample_rate", 1, 384_000)
+    rate = _int(query, "sample_rate", MIN_SAMPLE_RATE, MAX_SAMPLE_RATE)
     channels = _int(query, "channels", 1, 32) or 1
     if encoding is None or encoding in CONTAINER_ENCODINGS:
         return None, rate, channels

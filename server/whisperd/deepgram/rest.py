@@ -8,6 +8,7 @@ layer raised it (keys, limits, Connexion's validation, the core).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -72,9 +73,13 @@ def decode_options(service: Service, options: ListenOptions) -> DecodeOptions:
     )
 
 
-def _raw_samples(body: bytes, options: ListenOptions) -> np.ndarray:
+def _raw_samples(body: bytes, options: ListenOptions, max_seconds: float) -> np.ndarray:
     assert options.encoding is not None and options.sample_rate is not None
-    decoder = PcmDecoder(PcmFormat(options.encoding, options.sample_rate, options.channels))
+    fmt = PcmFormat(options.encoding, options.sample_rate, options.channels)
+    seconds = len(body) / fmt.frame_bytes / fmt.sample_rate
+    if seconds > max_seconds:  # before resampling it
+        raise errors.audio_too_long("sent", max_seconds, seconds)
+    decoder = PcmDecoder(fmt)
     samples = np.concatenate([decoder.push(body), decoder.flush()])
     if len(samples) < MIN_DURATION_SECONDS * SAMPLE_RATE:
         raise errors.audio_too_short(MIN_DURATION_SECONDS)
@@ -87,7 +92,8 @@ async def _job(service: Service, options: ListenOptions, body: bytes) -> Job:
     ticket = service.admit()
     try:
         if options.encoding is not None:
-            audio = DecodedAudio(_raw_samples(body, options))
+            limit = service.settings.max_audio_seconds
+            audio = DecodedAudio(await asyncio.to_thread(_raw_samples, body, options, limit))
         else:
             audio = await service.decode(io.BytesIO(body))
     except ApiError as exc:
