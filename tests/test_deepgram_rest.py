@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from tests.support.conversation import Conversation, build_conversation, who_spoke
 from tests.support.deepgram import JFK, JFK_WORDS, validate_error, validate_listen_response
 from tests.support.inprocess import app_client
 from tests.support.paths import shared_path
@@ -61,7 +62,6 @@ def test_headerless_linear16_with_encoding(client: TestClient) -> None:
     ("query", "body", "media", "status"),
     [
         ("", b'{"url": "https://example.com/a.wav"}', "application/json", 400),
-        ("diarize=true", None, "audio/wav", 400),
         ("model=no-such-model", None, "audio/wav", 400),
         ("punctuate=maybe", None, "audio/wav", 400),
         ("", b"this is not audio" * 100, "audio/wav", 400),
@@ -103,3 +103,37 @@ def test_headerless_audio_over_the_length_limit_is_refused_before_resampling(
     assert response.status_code == 400
     validate_error(response.json())
     assert "too long" in response.json()["err_msg"]
+
+
+@pytest.fixture(scope="module")
+def conversation(tmp_path_factory: pytest.TempPathFactory) -> Conversation:
+    return build_conversation(tmp_path_factory.mktemp("conversation"))
+
+
+def test_diarize_numbers_the_speakers_of_words_utterances_and_paragraphs(
+    client: TestClient, conversation: Conversation
+) -> None:
+    """Two voices, A B A: words of one voice share a number, 0 for the first to speak."""
+    query = "diarize=true&utterances=true&paragraphs=true&punctuate=true"
+    response = listen(client, query, conversation.path.read_bytes())
+    assert response.status_code == 200, response.text
+    body = response.json()
+    validate_listen_response(body)
+    words = body["results"]["channels"][0]["alternatives"][0]["words"]
+    numbers: dict[str, set[int]] = {}
+    for word in words:
+        numbers.setdefault(who_spoke(conversation, word["start"], word["end"]), set()).add(
+            word["speaker"]
+        )
+    assert words[0]["speaker"] == 0
+    assert len(numbers["first"]) == 1 and len(numbers["second"]) == 1
+    assert numbers["first"] != numbers["second"]
+    for utterance in body["results"]["utterances"]:
+        assert {w["speaker"] for w in utterance["words"]} == {utterance["speaker"]}
+    paragraphs = body["results"]["channels"][0]["alternatives"][0]["paragraphs"]["paragraphs"]
+    assert [p["speaker"] for p in paragraphs] == [0, 1, 0]
+
+
+def test_without_diarize_words_have_no_speaker(client: TestClient, jfk: bytes) -> None:
+    words = listen(client, "", jfk).json()["results"]["channels"][0]["alternatives"][0]["words"]
+    assert all("speaker" not in word for word in words)

@@ -25,6 +25,7 @@ type DeepgramAlternativeParagraphsParagraphsInner struct {
 	NumWords int32 `json:"num_words"`
 	Start float32 `json:"start"`
 	End float32 `json:"end"`
+	Speaker *int32 `json:"speaker,omitempty"`
 }
 
 type _DeepgramAlternativeParagraphsParagraphsInner DeepgramAlternativeParagraphsParagraphsInner
@@ -146,6 +147,38 @@ func (o *DeepgramAlternativeParagraphsParagraphsInner) SetEnd(v float32) {
 	o.End = v
 }
 
+// GetSpeaker returns the Speaker field value if set, zero value otherwise.
+func (o *DeepgramAlternativeParagraphsParagraphsInner) GetSpeaker() int32 {
+	if o == nil || IsNil(o.Speaker) {
+		var ret int32
+		return ret
+	}
+	return *o.Speaker
+}
+
+// GetSpeakerOk returns a tuple with the Speaker field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *DeepgramAlternativeParagraphsParagraphsInner) GetSpeakerOk() (*int32, bool) {
+	if o == nil || IsNil(o.Speaker) {
+		return nil, false
+	}
+	return o.Speaker, true
+}
+
+// HasSpeaker returns a boolean if a field has been set.
+func (o *DeepgramAlternativeParagraphsParagraphsInner) HasSpeaker() bool {
+	if o != nil && !IsNil(o.Speaker) {
+		return true
+	}
+
+	return false
+}
+
+// SetSpeaker gets a reference to the given int32 and assigns it to the Speaker field.
+func (o *DeepgramAlternativeParagraphsParagraphsInner) SetSpeaker(v int32) {
+	o.Speaker = &v
+}
+
 func (o DeepgramAlternativeParagraphsParagraphsInner) MarshalJSON() ([]byte, error) {
 	toSerialize,err := o.ToMap()
 	if err != nil {
@@ -160,6 +193,9 @@ func (o DeepgramAlternativeParagraphsParagraphsInner) ToMap() (map[string]interf
 	toSerialize["num_words"] = o.NumWords
 	toSerialize["start"] = o.Start
 	toSerialize["end"] = o.End
+	if !IsNil(o.Speaker) {
+		toSerialize["speaker"] = o.Speaker
+	}
 	return toSerialize, nil
 }
 

@@ -28,6 +28,7 @@ type DeepgramListenResponseResultsUtterancesInner struct {
 	Transcript string `json:"transcript"`
 	Words []DeepgramWord `json:"words"`
 	Id string `json:"id"`
+	Speaker *int32 `json:"speaker,omitempty"`
 }
 
 type _DeepgramListenResponseResultsUtterancesInner DeepgramListenResponseResultsUtterancesInner
@@ -224,6 +225,38 @@ func (o *DeepgramListenResponseResultsUtterancesInner) SetId(v string) {
 	o.Id = v
 }
 
+// GetSpeaker returns the Speaker field value if set, zero value otherwise.
+func (o *DeepgramListenResponseResultsUtterancesInner) GetSpeaker() int32 {
+	if o == nil || IsNil(o.Speaker) {
+		var ret int32
+		return ret
+	}
+	return *o.Speaker
+}
+
+// GetSpeakerOk returns a tuple with the Speaker field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *DeepgramListenResponseResultsUtterancesInner) GetSpeakerOk() (*int32, bool) {
+	if o == nil || IsNil(o.Speaker) {
+		return nil, false
+	}
+	return o.Speaker, true
+}
+
+// HasSpeaker returns a boolean if a field has been set.
+func (o *DeepgramListenResponseResultsUtterancesInner) HasSpeaker() bool {
+	if o != nil && !IsNil(o.Speaker) {
+		return true
+	}
+
+	return false
+}
+
+// SetSpeaker gets a reference to the given int32 and assigns it to the Speaker field.
+func (o *DeepgramListenResponseResultsUtterancesInner) SetSpeaker(v int32) {
+	o.Speaker = &v
+}
+
 func (o DeepgramListenResponseResultsUtterancesInner) MarshalJSON() ([]byte, error) {
 	toSerialize,err := o.ToMap()
 	if err != nil {
@@ -241,6 +274,9 @@ func (o DeepgramListenResponseResultsUtterancesInner) ToMap() (map[string]interf
 	toSerialize["transcript"] = o.Transcript
 	toSerialize["words"] = o.Words
 	toSerialize["id"] = o.Id
+	if !IsNil(o.Speaker) {
+		toSerialize["speaker"] = o.Speaker
+	}
 	return toSerialize, nil
 }
 

@@ -28,6 +28,8 @@ type DeepgramWord struct {
 	Confidence float32 `json:"confidence"`
 	// The word as written, with `punctuate`, `smart_format` or `paragraphs`.
 	PunctuatedWord *string `json:"punctuated_word,omitempty"`
+	// With `diarize=true`, who spoke it (0, 1, ... in order of first appearance).
+	Speaker *int32 `json:"speaker,omitempty"`
 }
 
 type _DeepgramWord DeepgramWord
@@ -181,6 +183,38 @@ func (o *DeepgramWord) SetPunctuatedWord(v string) {
 	o.PunctuatedWord = &v
 }
 
+// GetSpeaker returns the Speaker field value if set, zero value otherwise.
+func (o *DeepgramWord) GetSpeaker() int32 {
+	if o == nil || IsNil(o.Speaker) {
+		var ret int32
+		return ret
+	}
+	return *o.Speaker
+}
+
+// GetSpeakerOk returns a tuple with the Speaker field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *DeepgramWord) GetSpeakerOk() (*int32, bool) {
+	if o == nil || IsNil(o.Speaker) {
+		return nil, false
+	}
+	return o.Speaker, true
+}
+
+// HasSpeaker returns a boolean if a field has been set.
+func (o *DeepgramWord) HasSpeaker() bool {
+	if o != nil && !IsNil(o.Speaker) {
+		return true
+	}
+
+	return false
+}
+
+// SetSpeaker gets a reference to the given int32 and assigns it to the Speaker field.
+func (o *DeepgramWord) SetSpeaker(v int32) {
+	o.Speaker = &v
+}
+
 func (o DeepgramWord) MarshalJSON() ([]byte, error) {
 	toSerialize,err := o.ToMap()
 	if err != nil {
@@ -197,6 +231,9 @@ func (o DeepgramWord) ToMap() (map[string]interface{}, error) {
 	toSerialize["confidence"] = o.Confidence
 	if !IsNil(o.PunctuatedWord) {
 		toSerialize["punctuated_word"] = o.PunctuatedWord
+	}
+	if !IsNil(o.Speaker) {
+		toSerialize["speaker"] = o.Speaker
 	}
 	return toSerialize, nil
 }

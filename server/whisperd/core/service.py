@@ -338,7 +338,8 @@ class Service:
             logger.debug(
                 "diarized %.1f s of audio in %.2f s", job.audio.duration, time.monotonic() - started
             )
-            return DiarizedTranscript(transcript, speaker_segments(transcript.segments, turns))
+            segments = speaker_segments(transcript.segments, turns)
+            return DiarizedTranscript(transcript, segments, tuple(turns))
 
         try:
             return await self.scheduler.run(work, job.ticket)

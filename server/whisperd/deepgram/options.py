@@ -51,6 +51,7 @@ class ListenOptions:
     numerals: bool = False
     utterances: bool = False
     paragraphs: bool = False
+    diarize: bool = False  # who spoke each word (pre-recorded only)
     utt_split: float = DEFAULT_UTT_SPLIT
     hotwords: str | None = None
     encoding: Encoding | None = None  # raw audio; None: a container the decoder reads
@@ -185,10 +186,6 @@ def _encoding(query: Query) -> tuple[Encoding | None, int | None, int]:
 
 def listen_options(query: Query) -> ListenOptions:
     """The options of a request; a 400 :class:`ApiError` for what cannot be honoured."""
-    if _flag(query, "diarize") or _last(query, "diarize_model"):
-        raise bad_request(
-            "Speaker diarization is not available on this server: remove 'diarize'.", "diarize"
-        )
     if _flag(query, "multichannel"):
         raise bad_request(
             "Multichannel transcription is not available on this server: channels are mixed "
@@ -212,6 +209,7 @@ def listen_options(query: Query) -> ListenOptions:
         numerals=_flag(query, "numerals"),
         utterances=_flag(query, "utterances"),
         paragraphs=_flag(query, "paragraphs"),
+        diarize=_diarize(query),
         utt_split=max(split, 0.0),
         hotwords=_hotwords(query),
         encoding=encoding,
@@ -220,7 +218,17 @@ def listen_options(query: Query) -> ListenOptions:
     )
 
 
+def _diarize(query: Query) -> bool:
+    return _flag(query, "diarize") or bool(_last(query, "diarize_model"))
+
+
 def live_options(query: Query) -> LiveOptions:
+    if _diarize(query):
+        raise bad_request(
+            "Speaker diarization is not available on live streams here (only on pre-recorded "
+            "audio): remove 'diarize'.",
+            "diarize",
+        )
     endpointing = _last(query, "endpointing")
     endpointing_ms: int | None = DEFAULT_ENDPOINTING_MS
     if endpointing is not None and endpointing.lower() == "false":

@@ -24,8 +24,10 @@ from whisperd import errors
 from whisperd.core.service import Job, Service
 from whisperd.deepgram import results
 from whisperd.deepgram.options import ListenOptions, listen_options, load_model
+from whisperd.diarize.assign import speaker_of
+from whisperd.diarize.transcript import DiarizedTranscript
 from whisperd.engine.audio import MIN_DURATION_SECONDS, SAMPLE_RATE, DecodedAudio
-from whisperd.engine.transcribe import DecodeOptions
+from whisperd.engine.transcribe import DecodeOptions, Transcript
 from whisperd.errors import ApiError
 from whisperd.http.disconnect import CLIENT_CLOSED_REQUEST, ClientGone, until_disconnected
 from whisperd.live.pcm import PcmDecoder, PcmFormat
@@ -107,6 +109,14 @@ async def _job(service: Service, options: ListenOptions, body: bytes) -> Job:
     return Job(model, audio, fitted, ticket)
 
 
+async def _answer(
+    service: Service, job: Job, options: ListenOptions
+) -> Transcript | DiarizedTranscript:
+    if options.diarize:
+        return await service.diarize(job)
+    return await service.transcribe(job)
+
+
 async def deepgram_listen() -> Response:
     """POST /v1/listen"""
     service = request.state.service
@@ -116,12 +126,20 @@ async def deepgram_listen() -> Response:
     if media_type == "application/json":
         raise _refuse_json(body)
     options = listen_options(_query())
+    if options.diarize:  # before the queue: a server without the encoder's weights says so
+        await asyncio.to_thread(service.diarizer)
     job = await _job(service, options, body)
-    transcript = await until_disconnected(service.transcribe(job), request.receive)
-    if isinstance(transcript, ClientGone):
+    answered = await until_disconnected(_answer(service, job, options), request.receive)
+    if isinstance(answered, ClientGone):
         logger.info("client disconnected; its transcription was cancelled")
         return Response(status_code=CLIENT_CLOSED_REQUEST)
+    if isinstance(answered, DiarizedTranscript):
+        transcript, turns = answered.transcript, answered.turns
+    else:
+        transcript, turns = answered, None
     words = results.dg_words(transcript.words, written=lambda w: w.text or w.word)
+    if turns is not None:
+        words = results.with_speakers(words, lambda start, end: speaker_of(turns, start, end))
     answer = results.prerecorded(
         request_id=request_id_var.get(),
         model_id=job.model.id,

@@ -14,7 +14,7 @@ import typing as t
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from whisperd.errors import ApiError
 
@@ -46,6 +46,7 @@ class DgWord:
     start: float  # seconds on the answer's clock
     end: float
     confidence: float
+    speaker: int | None = None  # with diarization: 0, 1, ... in order of first appearance
 
 
 def plain_word(text: str) -> str:
@@ -91,7 +92,40 @@ def word_json(word: DgWord, punctuated: bool) -> dict[str, t.Any]:
     }
     if punctuated:
         body["punctuated_word"] = word.punctuated
+    if word.speaker is not None:
+        body["speaker"] = word.speaker
     return body
+
+
+def with_speakers(
+    words: Sequence[DgWord], speaker_of: t.Callable[[float, float], str | None]
+) -> list[DgWord]:
+    """Each word with the number of its speaker (``speaker_of`` names it for a time span),
+    numbered in order of first appearance, as Deepgram numbers them."""
+    numbers: dict[str, int] = {}
+    out = []
+    for word in words:
+        label = speaker_of(word.start, word.end) or ""
+        number = numbers.setdefault(label, len(numbers))
+        out.append(replace(word, speaker=number))
+    return out
+
+
+def split_on_speakers(groups: list[list[DgWord]]) -> list[list[DgWord]]:
+    """Each group cut where the speaker changes (words without a speaker never cut)."""
+    out: list[list[DgWord]] = []
+    for group in groups:
+        out.append([])
+        for word in group:
+            if out[-1] and word.speaker != out[-1][-1].speaker:
+                out.append([])
+            out[-1].append(word)
+    return [group for group in out if group]
+
+
+def _speaker_field(words: Sequence[DgWord]) -> dict[str, int]:
+    speaker = words[0].speaker if words else None
+    return {} if speaker is None else {"speaker": speaker}
 
 
 def alternative(words: Sequence[DgWord], punctuated: bool) -> dict[str, t.Any]:
@@ -137,10 +171,15 @@ def sentences(words: Sequence[DgWord]) -> list[list[DgWord]]:
 
 def paragraphs(words: Sequence[DgWord]) -> dict[str, t.Any]:
     """Deepgram's paragraphs: sentences as Whisper punctuated them, a new paragraph after a
-    pause of :data:`PARAGRAPH_PAUSE_SECONDS` between sentences."""
+    pause of :data:`PARAGRAPH_PAUSE_SECONDS` between sentences or a change of speaker."""
     blocks: list[list[list[DgWord]]] = []
-    for sentence in sentences(words):
-        if blocks and sentence[0].start - blocks[-1][-1][-1].end < PARAGRAPH_PAUSE_SECONDS:
+    for sentence in split_on_speakers(sentences(words)):
+        previous = blocks[-1][-1][-1] if blocks else None
+        if (
+            previous is not None
+            and sentence[0].start - previous.end < PARAGRAPH_PAUSE_SECONDS
+            and sentence[0].speaker == previous.speaker
+        ):
             blocks[-1].append(sentence)
         else:
             blocks.append([sentence])
@@ -155,6 +194,7 @@ def paragraphs(words: Sequence[DgWord]) -> dict[str, t.Any]:
                 "num_words": sum(len(s) for s in block),
                 "start": block[0][0].start,
                 "end": block[-1][-1].end,
+                **_speaker_field(block[0]),
             }
         )
     text = "".join("\n" + " ".join(transcript(s, True) for s in block) + "\n" for block in blocks)
@@ -171,8 +211,9 @@ def utterances(words: Sequence[DgWord], pause: float, punctuated: bool) -> list[
             "transcript": transcript(group, punctuated),
             "words": [word_json(w, punctuated) for w in group],
             "id": str(uuid.uuid4()),
+            **_speaker_field(group),
         }
-        for group in split_on_pauses(words, pause)
+        for group in split_on_speakers(split_on_pauses(words, pause))
     ]
 
 

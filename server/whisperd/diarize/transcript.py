@@ -15,6 +15,7 @@ from whisperd.engine import transcribe as engine
 class DiarizedTranscript:
     transcript: engine.Transcript
     segments: list[SpeakerSegment]
+    turns: tuple[Turn, ...] = ()  # who spoke when, as the diarizer found it
 
     @property
     def text(self) -> str:

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.deepgram_alternative_paragraphs_paragraphs_item_sentences_item import (
         DeepgramAlternativeParagraphsParagraphsItemSentencesItem,
@@ -23,12 +25,14 @@ class DeepgramAlternativeParagraphsParagraphsItem:
         num_words (int):
         start (float):
         end (float):
+        speaker (int | Unset):
     """
 
     sentences: list[DeepgramAlternativeParagraphsParagraphsItemSentencesItem]
     num_words: int
     start: float
     end: float
+    speaker: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +47,8 @@ class DeepgramAlternativeParagraphsParagraphsItem:
 
         end = self.end
 
+        speaker = self.speaker
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -53,6 +59,8 @@ class DeepgramAlternativeParagraphsParagraphsItem:
                 "end": end,
             }
         )
+        if speaker is not UNSET:
+            field_dict["speaker"] = speaker
 
         return field_dict
 
@@ -76,11 +84,14 @@ class DeepgramAlternativeParagraphsParagraphsItem:
 
         end = d.pop("end")
 
+        speaker = d.pop("speaker", UNSET)
+
         deepgram_alternative_paragraphs_paragraphs_item = cls(
             sentences=sentences,
             num_words=num_words,
             start=start,
             end=end,
+            speaker=speaker,
         )
 
         deepgram_alternative_paragraphs_paragraphs_item.additional_properties = d

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.deepgram_word import DeepgramWord
 
@@ -24,6 +26,7 @@ class DeepgramListenResponseResultsUtterancesItem:
         transcript (str):
         words (list[DeepgramWord]):
         id (str):
+        speaker (int | Unset):
     """
 
     start: float
@@ -33,6 +36,7 @@ class DeepgramListenResponseResultsUtterancesItem:
     transcript: str
     words: list[DeepgramWord]
     id: str
+    speaker: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +57,8 @@ class DeepgramListenResponseResultsUtterancesItem:
 
         id = self.id
 
+        speaker = self.speaker
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -66,6 +72,8 @@ class DeepgramListenResponseResultsUtterancesItem:
                 "id": id,
             }
         )
+        if speaker is not UNSET:
+            field_dict["speaker"] = speaker
 
         return field_dict
 
@@ -93,6 +101,8 @@ class DeepgramListenResponseResultsUtterancesItem:
 
         id = d.pop("id")
 
+        speaker = d.pop("speaker", UNSET)
+
         deepgram_listen_response_results_utterances_item = cls(
             start=start,
             end=end,
@@ -101,6 +111,7 @@ class DeepgramListenResponseResultsUtterancesItem:
             transcript=transcript,
             words=words,
             id=id,
+            speaker=speaker,
         )
 
         deepgram_listen_response_results_utterances_item.additional_properties = d

@@ -20,6 +20,7 @@ class DeepgramWord:
         end (float):
         confidence (float):
         punctuated_word (str | Unset): The word as written, with `punctuate`, `smart_format` or `paragraphs`.
+        speaker (int | Unset): With `diarize=true`, who spoke it (0, 1, ... in order of first appearance).
     """
 
     word: str
@@ -27,6 +28,7 @@ class DeepgramWord:
     end: float
     confidence: float
     punctuated_word: str | Unset = UNSET
+    speaker: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,6 +42,8 @@ class DeepgramWord:
 
         punctuated_word = self.punctuated_word
 
+        speaker = self.speaker
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -52,6 +56,8 @@ class DeepgramWord:
         )
         if punctuated_word is not UNSET:
             field_dict["punctuated_word"] = punctuated_word
+        if speaker is not UNSET:
+            field_dict["speaker"] = speaker
 
         return field_dict
 
@@ -68,12 +74,15 @@ class DeepgramWord:
 
         punctuated_word = d.pop("punctuated_word", UNSET)
 
+        speaker = d.pop("speaker", UNSET)
+
         deepgram_word = cls(
             word=word,
             start=start,
             end=end,
             confidence=confidence,
             punctuated_word=punctuated_word,
+            speaker=speaker,
         )
 
         deepgram_word.additional_properties = d

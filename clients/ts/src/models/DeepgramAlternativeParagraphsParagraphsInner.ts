@@ -43,6 +43,10 @@ export interface DeepgramAlternativeParagraphsParagraphsInner {
      * 
      */
     end: number;
+    /**
+     * 
+     */
+    speaker?: number;
 }
 
 /**
@@ -70,6 +74,7 @@ export function DeepgramAlternativeParagraphsParagraphsInnerFromJSONTyped(json: 
         'numWords': json['num_words'],
         'start': json['start'],
         'end': json['end'],
+        'speaker': json['speaker'] == null ? undefined : json['speaker'],
     };
 }
 
@@ -88,6 +93,7 @@ export function DeepgramAlternativeParagraphsParagraphsInnerToJSONTyped(value?: 
         'num_words': value['numWords'],
         'start': value['start'],
         'end': value['end'],
+        'speaker': value['speaker'],
     };
 }
 

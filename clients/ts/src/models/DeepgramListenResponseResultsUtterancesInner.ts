@@ -55,6 +55,10 @@ export interface DeepgramListenResponseResultsUtterancesInner {
      * 
      */
     id: string;
+    /**
+     * 
+     */
+    speaker?: number;
 }
 
 /**
@@ -88,6 +92,7 @@ export function DeepgramListenResponseResultsUtterancesInnerFromJSONTyped(json: 
         'transcript': json['transcript'],
         'words': ((json['words'] as Array<any>).map(DeepgramWordFromJSON)),
         'id': json['id'],
+        'speaker': json['speaker'] == null ? undefined : json['speaker'],
     };
 }
 
@@ -109,6 +114,7 @@ export function DeepgramListenResponseResultsUtterancesInnerToJSONTyped(value?: 
         'transcript': value['transcript'],
         'words': ((value['words'] as Array<any>).map(DeepgramWordToJSON)),
         'id': value['id'],
+        'speaker': value['speaker'],
     };
 }
 

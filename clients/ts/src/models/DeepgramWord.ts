@@ -39,6 +39,10 @@ export interface DeepgramWord {
      * The word as written, with `punctuate`, `smart_format` or `paragraphs`.
      */
     punctuatedWord?: string;
+    /**
+     * With `diarize=true`, who spoke it (0, 1, ... in order of first appearance).
+     */
+    speaker?: number;
 }
 
 /**
@@ -67,6 +71,7 @@ export function DeepgramWordFromJSONTyped(json: any, ignoreDiscriminator: boolea
         'end': json['end'],
         'confidence': json['confidence'],
         'punctuatedWord': json['punctuated_word'] == null ? undefined : json['punctuated_word'],
+        'speaker': json['speaker'] == null ? undefined : json['speaker'],
     };
 }
 
@@ -86,6 +91,7 @@ export function DeepgramWordToJSONTyped(value?: DeepgramWord | null, ignoreDiscr
         'end': value['end'],
         'confidence': value['confidence'],
         'punctuated_word': value['punctuatedWord'],
+        'speaker': value['speaker'],
     };
 }
 

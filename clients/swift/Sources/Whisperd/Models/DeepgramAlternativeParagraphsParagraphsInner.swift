@@ -9,16 +9,19 @@ import Foundation
 
 public struct DeepgramAlternativeParagraphsParagraphsInner: Sendable, Codable, Hashable {
 
+    public static let speakerRule = NumericRule<Int>(minimum: 0, exclusiveMinimum: false, maximum: nil, exclusiveMaximum: false, multipleOf: nil)
     public var sentences: [DeepgramAlternativeParagraphsParagraphsInnerSentencesInner]
     public var numWords: Int
     public var start: Double
     public var end: Double
+    public var speaker: Int?
 
-    public init(sentences: [DeepgramAlternativeParagraphsParagraphsInnerSentencesInner], numWords: Int, start: Double, end: Double) {
+    public init(sentences: [DeepgramAlternativeParagraphsParagraphsInnerSentencesInner], numWords: Int, start: Double, end: Double, speaker: Int? = nil) {
         self.sentences = sentences
         self.numWords = numWords
         self.start = start
         self.end = end
+        self.speaker = speaker
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -26,6 +29,7 @@ public struct DeepgramAlternativeParagraphsParagraphsInner: Sendable, Codable, H
         case numWords = "num_words"
         case start
         case end
+        case speaker
     }
 
     // Encodable protocol methods
@@ -36,6 +40,7 @@ public struct DeepgramAlternativeParagraphsParagraphsInner: Sendable, Codable, H
         try container.encode(numWords, forKey: .numWords)
         try container.encode(start, forKey: .start)
         try container.encode(end, forKey: .end)
+        try container.encodeIfPresent(speaker, forKey: .speaker)
     }
 }
 

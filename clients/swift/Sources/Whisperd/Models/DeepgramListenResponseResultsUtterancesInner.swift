@@ -9,6 +9,7 @@ import Foundation
 
 public struct DeepgramListenResponseResultsUtterancesInner: Sendable, Codable, Hashable {
 
+    public static let speakerRule = NumericRule<Int>(minimum: 0, exclusiveMinimum: false, maximum: nil, exclusiveMaximum: false, multipleOf: nil)
     public var start: Double
     public var end: Double
     public var confidence: Double
@@ -16,8 +17,9 @@ public struct DeepgramListenResponseResultsUtterancesInner: Sendable, Codable, H
     public var transcript: String
     public var words: [DeepgramWord]
     public var id: String
+    public var speaker: Int?
 
-    public init(start: Double, end: Double, confidence: Double, channel: Int, transcript: String, words: [DeepgramWord], id: String) {
+    public init(start: Double, end: Double, confidence: Double, channel: Int, transcript: String, words: [DeepgramWord], id: String, speaker: Int? = nil) {
         self.start = start
         self.end = end
         self.confidence = confidence
@@ -25,6 +27,7 @@ public struct DeepgramListenResponseResultsUtterancesInner: Sendable, Codable, H
         self.transcript = transcript
         self.words = words
         self.id = id
+        self.speaker = speaker
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -35,6 +38,7 @@ public struct DeepgramListenResponseResultsUtterancesInner: Sendable, Codable, H
         case transcript
         case words
         case id
+        case speaker
     }
 
     // Encodable protocol methods
@@ -48,6 +52,7 @@ public struct DeepgramListenResponseResultsUtterancesInner: Sendable, Codable, H
         try container.encode(transcript, forKey: .transcript)
         try container.encode(words, forKey: .words)
         try container.encode(id, forKey: .id)
+        try container.encodeIfPresent(speaker, forKey: .speaker)
     }
 }
 

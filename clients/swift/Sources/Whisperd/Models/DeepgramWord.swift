@@ -10,6 +10,7 @@ import Foundation
 public struct DeepgramWord: Sendable, Codable, Hashable {
 
     public static let confidenceRule = NumericRule<Double>(minimum: 0, exclusiveMinimum: false, maximum: 1, exclusiveMaximum: false, multipleOf: nil)
+    public static let speakerRule = NumericRule<Int>(minimum: 0, exclusiveMinimum: false, maximum: nil, exclusiveMaximum: false, multipleOf: nil)
     /** Lower case, without punctuation. */
     public var word: String
     public var start: Double
@@ -17,13 +18,16 @@ public struct DeepgramWord: Sendable, Codable, Hashable {
     public var confidence: Double
     /** The word as written, with `punctuate`, `smart_format` or `paragraphs`. */
     public var punctuatedWord: String?
+    /** With `diarize=true`, who spoke it (0, 1, ... in order of first appearance). */
+    public var speaker: Int?
 
-    public init(word: String, start: Double, end: Double, confidence: Double, punctuatedWord: String? = nil) {
+    public init(word: String, start: Double, end: Double, confidence: Double, punctuatedWord: String? = nil, speaker: Int? = nil) {
         self.word = word
         self.start = start
         self.end = end
         self.confidence = confidence
         self.punctuatedWord = punctuatedWord
+        self.speaker = speaker
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -32,6 +36,7 @@ public struct DeepgramWord: Sendable, Codable, Hashable {
         case end
         case confidence
         case punctuatedWord = "punctuated_word"
+        case speaker
     }
 
     // Encodable protocol methods
@@ -43,6 +48,7 @@ public struct DeepgramWord: Sendable, Codable, Hashable {
         try container.encode(end, forKey: .end)
         try container.encode(confidence, forKey: .confidence)
         try container.encodeIfPresent(punctuatedWord, forKey: .punctuatedWord)
+        try container.encodeIfPresent(speaker, forKey: .speaker)
     }
 }
 
