@@ -18,15 +18,23 @@ yields a window's segments only after its temperature fallback ladder is done (u
 beam searches), so a check between segments alone would let an abandoned request hold its
 worker for seconds; the model checks the calling thread's cancel flag before every encoder,
 decoder and alignment call.
+
+With a seed (:meth:`Whisper.seed_sampling`), a thread's sampled decodes run on a seeded copy
+of the model instead (:mod:`whisperd.engine.sampling`).
 """
 
 from __future__ import annotations
 
+import inspect
+import os
 import threading
 from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.utils import download_model
+
+from whisperd.engine.sampling import SeededSampler, model_copier, samples
 
 
 class Cancelled(Exception):
@@ -39,6 +47,12 @@ class Whisper(WhisperModel):  # type: ignore[misc]
         self._thread_state = threading.local()
         ctranslate2_model: Any = self.model  # type: ignore[has-type]  # untyped base
         self.model = _CancellableModel(ctranslate2_model, self._thread_state)
+        bound = inspect.signature(WhisperModel.__init__).bind(self, *args, **kwargs).arguments
+        path = str(bound["model_size_or_path"])
+        if not os.path.isdir(path):
+            path = download_model(path, local_files_only=True, cache_dir=bound.get("download_root"))
+        copier = model_copier(ctranslate2_model, path, int(bound.get("cpu_threads", 0)))
+        self._sampler = SeededSampler(copier)
 
     @property
     def multilingual(self) -> bool:
@@ -48,6 +62,14 @@ class Whisper(WhisperModel):  # type: ignore[misc]
         """Stop the calling thread's CTranslate2 calls with :class:`Cancelled` once ``cancel``
         is set (None: stop watching)."""
         self._thread_state.cancel = cancel
+
+    def seed_sampling(self, seed: int | None) -> None:
+        """Run the calling thread's sampled decodes from ``seed`` on a fresh copy of the model
+        (None: on the model itself, unseeded; either way the previous seed's copy is done)."""
+        previous = getattr(self._thread_state, "sampling", None)
+        if previous is not None:
+            previous.close()
+        self._thread_state.sampling = None if seed is None else self._sampler.session(seed)
 
     @property
     def encoder_output(self) -> Any:
@@ -99,6 +121,9 @@ class _CancellableModel:
             cancel = getattr(thread_state, "cancel", None)
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
+            sampling = getattr(thread_state, "sampling", None)
+            if name == "generate" and sampling is not None and samples(kwargs):
+                return sampling.generate(*args, **kwargs)
             return attribute(*args, **kwargs)
 
         return checked
