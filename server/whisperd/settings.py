@@ -53,8 +53,8 @@ class Settings:
     beam_size: int = setting(5, "Default beam width for deterministic decoding.")
     sampling_seed: int = setting(
         0,
-        "Seed of the temperature fallback's sampling, so the same audio and settings give "
-        "the same text; -1 samples unseeded (no spare model copy in memory).",
+        "Seed of sampled decoding (a temperature above 0, or the temperature fallback), so "
+        "the same audio and settings give the same text; -1: unseeded, no spare model copy.",
     )
     batch_size: int = setting(
         0,

@@ -41,6 +41,10 @@ class SeededSampler:
         self._spare: Any = None
         self._loading = False
 
+    @property
+    def has_spare(self) -> bool:
+        return self._spare is not None
+
     def session(self, seed: int) -> SamplingSession:
         return SamplingSession(self, seed)
 

@@ -52,7 +52,7 @@ class Whisper(WhisperModel):  # type: ignore[misc]
         if not os.path.isdir(path):
             path = download_model(path, local_files_only=True, cache_dir=bound.get("download_root"))
         copier = model_copier(ctranslate2_model, path, int(bound.get("cpu_threads", 0)))
-        self._sampler = SeededSampler(copier)
+        self.sampler = SeededSampler(copier)
 
     @property
     def multilingual(self) -> bool:
@@ -69,7 +69,7 @@ class Whisper(WhisperModel):  # type: ignore[misc]
         previous = getattr(self._thread_state, "sampling", None)
         if previous is not None:
             previous.close()
-        self._thread_state.sampling = None if seed is None else self._sampler.session(seed)
+        self._thread_state.sampling = None if seed is None else self.sampler.session(seed)
 
     @property
     def encoder_output(self) -> Any:
