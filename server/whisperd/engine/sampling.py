@@ -14,12 +14,16 @@ is kept per model once sampling has happened.
 
 from __future__ import annotations
 
+import inspect
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import ctranslate2
+from faster_whisper import WhisperModel
+from faster_whisper.utils import download_model
 
 logger = logging.getLogger(__name__)
 
@@ -97,17 +101,25 @@ class SamplingSession:
             self._sampler.replenish()
 
 
-def model_copier(model: Any, model_path: str, cpu_threads: int) -> Callable[[], Any]:
-    """Loads a copy of a CTranslate2 Whisper ``model`` with one worker, on its first device."""
-    device_index = model.device_index
+def model_copier(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[], Any]:
+    """Loads a copy of the CTranslate2 Whisper ``model`` that ``WhisperModel(*args, **kwargs)``
+    loaded, with one worker, on its first device."""
+    given = inspect.signature(WhisperModel).bind(*args, **kwargs).arguments
+    model_path = str(given["model_size_or_path"])
+    if not os.path.isdir(model_path):  # a model name faster-whisper has just downloaded
+        model_path = download_model(
+            model_path, local_files_only=True, cache_dir=given.get("download_root")
+        )
+    cpu_threads = int(given.get("cpu_threads", 0))
+    device, compute_type, device_index = model.device, model.compute_type, model.device_index
     first = device_index[0] if isinstance(device_index, list) else device_index
 
     def load() -> Any:
         return ctranslate2.models.Whisper(
             model_path,
-            device=model.device,
+            device=device,
             device_index=first,
-            compute_type=model.compute_type,
+            compute_type=compute_type,
             intra_threads=cpu_threads,
             inter_threads=1,
         )

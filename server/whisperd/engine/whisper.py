@@ -25,14 +25,11 @@ of the model instead (:mod:`whisperd.engine.sampling`).
 
 from __future__ import annotations
 
-import inspect
-import os
 import threading
 from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
-from faster_whisper.utils import download_model
 
 from whisperd.engine.sampling import SeededSampler, model_copier, samples
 
@@ -47,12 +44,7 @@ class Whisper(WhisperModel):  # type: ignore[misc]
         self._thread_state = threading.local()
         ctranslate2_model: Any = self.model  # type: ignore[has-type]  # untyped base
         self.model = _CancellableModel(ctranslate2_model, self._thread_state)
-        bound = inspect.signature(WhisperModel.__init__).bind(self, *args, **kwargs).arguments
-        path = str(bound["model_size_or_path"])
-        if not os.path.isdir(path):
-            path = download_model(path, local_files_only=True, cache_dir=bound.get("download_root"))
-        copier = model_copier(ctranslate2_model, path, int(bound.get("cpu_threads", 0)))
-        self.sampler = SeededSampler(copier)
+        self.sampler = SeededSampler(model_copier(ctranslate2_model, args, kwargs))
 
     @property
     def multilingual(self) -> bool:
