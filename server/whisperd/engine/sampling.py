@@ -14,6 +14,7 @@ is kept per model once sampling has happened.
 
 from __future__ import annotations
 
+import ctypes
 import inspect
 import logging
 import os
@@ -29,6 +30,17 @@ logger = logging.getLogger(__name__)
 
 # The global seed is read by whichever thread samples first after it is set: one priming at a time.
 _SEED_LOCK = threading.Lock()
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(None)
+    except (OSError, TypeError):  # no C library to look in (Windows)
+        return None
+    return getattr(libc, "malloc_trim", None)  # glibc only
+
+
+_MALLOC_TRIM = _malloc_trim()
 
 
 def samples(generate_kwargs: dict[str, Any]) -> bool:
@@ -67,6 +79,9 @@ class SeededSampler:
         threading.Thread(target=self._load_spare, name="whisperd-sampler", daemon=True).start()
 
     def _load_spare(self) -> None:
+        # glibc keeps what a dropped copy and its worker freed; give it back first.
+        if _MALLOC_TRIM is not None:
+            _MALLOC_TRIM(0)
         try:
             copy = self._load()
         except Exception:  # the next sampled decode loads on demand and reports the error
