@@ -76,7 +76,9 @@ class SeededSampler:
             if self._spare is not None or self._loading:
                 return
             self._loading = True
-        threading.Thread(target=self._load_spare, name="whisperd-sampler", daemon=True).start()
+        # Not a daemon: exiting while CTranslate2 loads would abort the process ("terminate
+        # called"), so the interpreter waits for the load to end.
+        threading.Thread(target=self._load_spare, name="whisperd-sampler").start()
 
     def _load_spare(self) -> None:
         # glibc keeps what a dropped copy and its worker freed; give it back first.
