@@ -10,6 +10,7 @@ import httpx
 
 from tests.support.audio import GeneratedAudio
 from tests.support.paths import shared_path
+from tests.support.server import ServerProcess
 
 URL = "/v1/audio/transcriptions"
 
@@ -67,6 +68,19 @@ def test_done_text_equals_the_non_streamed_text(
     with open(english_speech.path, "rb") as handle:
         plain = client.post(URL, data={"model": "whisper-1"}, files={"file": handle}).json()
     assert done["text"] == plain["text"]
+
+
+def test_a_sampled_stream_gives_the_text_of_the_sampled_json_answer(
+    one_worker_server: ServerProcess, english_speech: GeneratedAudio
+) -> None:
+    """Sampling is seeded: a temperature without the fallback samples every window, and json
+    and stream, one after the other on the same worker, still agree."""
+    sampled = {"temperature": "0.6"}
+    with httpx.Client(base_url=one_worker_server.base_url, timeout=300) as client:
+        with open(english_speech.path, "rb") as handle:
+            plain = client.post(URL, data={"model": "whisper-1", **sampled}, files={"file": handle})
+        frames, _ = stream_events(client, english_speech.path, **sampled)
+    assert payloads(frames)[-2]["text"] == plain.json()["text"]
 
 
 def test_stream_with_logprobs(client: httpx.Client, english_speech: GeneratedAudio) -> None:

@@ -57,6 +57,16 @@ def test_negative_workers_is_an_error() -> None:
         load_settings(parse(), environ={"WHISPERD_WORKERS": "-1"})
 
 
+def test_a_sampling_seed_of_minus_one_samples_unseeded() -> None:
+    assert load_settings(parse(), environ={}).seed == 0
+    assert load_settings(parse("--sampling-seed", "-1"), environ={}).seed is None
+
+
+def test_a_sampling_seed_out_of_range_is_an_error() -> None:
+    with pytest.raises(ValueError, match="sampling_seed"):
+        load_settings(parse(), environ={"WHISPERD_SAMPLING_SEED": str(2**32)})
+
+
 def test_readme_configuration_table_is_current() -> None:
     readme = (REPO / "README.md").read_text()
     assert markdown_table() in readme, "run .venv/bin/python scripts/update-readme-settings.py"

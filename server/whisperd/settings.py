@@ -59,6 +59,11 @@ class Settings:
     max_upload_bytes: int = setting(25 * 1024 * 1024, "Largest request body, in bytes (413 above).")
     max_audio_seconds: float = setting(7200.0, "Longest audio accepted, in seconds (400 above).")
     beam_size: int = setting(5, "Default beam width for deterministic decoding.")
+    sampling_seed: int = setting(
+        0,
+        "Seed of sampled decoding (a temperature above 0, or the temperature fallback), so "
+        "the same audio and settings give the same text; -1: unseeded, no spare model copy.",
+    )
     batch_size: int = setting(
         0,
         "Decode long audio this many 30-second VAD chunks at a time (faster-whisper's "
@@ -121,6 +126,11 @@ class Settings:
         "json", "Log lines as JSON objects or plain text.", choices=("json", "text")
     )
     no_ui: bool = setting(False, "Do not serve the web page at / (it then answers 404).")
+
+    @property
+    def seed(self) -> int | None:
+        """The sampling seed, None when sampling is unseeded."""
+        return None if self.sampling_seed < 0 else self.sampling_seed
 
     @property
     def is_loopback(self) -> bool:
@@ -212,6 +222,8 @@ def _check(settings: Settings) -> None:
         raise ValueError("port must be between 1 and 65535")
     if settings.workers < 0:
         raise ValueError("workers must be 0 (automatic) or more")
+    if not -1 <= settings.sampling_seed < 2**32:
+        raise ValueError("sampling_seed must be -1 (unseeded) or from 0 to 4294967295")
     if settings.max_upload_bytes < 1:
         raise ValueError("max_upload_bytes must be positive")
     if bool(settings.tls_cert) != bool(settings.tls_key):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 from whisperd.engine.languages import is_language_code, to_whisper_code
-from whisperd.engine.transcribe import DecodeOptions, Task, VadSettings
+from whisperd.engine.transcribe import DEFAULT_SEED, DecodeOptions, Task, VadSettings
 from whisperd.errors import bad_request
 from whisperd.settings import Settings
 
@@ -85,6 +85,7 @@ class PlanDefaults:
     vad_filter: bool = False
     batch_size: int = 0
     batch_min_seconds: float = 120.0
+    seed: int | None = DEFAULT_SEED
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanDefaults:
@@ -93,6 +94,7 @@ class PlanDefaults:
             vad_filter=settings.vad_filter,
             batch_size=settings.batch_size,
             batch_min_seconds=settings.batch_min_seconds,
+            seed=settings.seed,
         )
 
 
@@ -153,6 +155,7 @@ def plan_request(
         # A stream shows text as each window is decoded, which batching would delay.
         batch_size=0 if stream else defaults.batch_size,
         batch_min_seconds=defaults.batch_min_seconds,
+        seed=defaults.seed,
     )
     output: RenderOptions | StreamOptions
     if stream:

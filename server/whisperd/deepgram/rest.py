@@ -72,6 +72,7 @@ def decode_options(service: Service, options: ListenOptions) -> DecodeOptions:
         hotwords=options.hotwords,
         batch_size=settings.batch_size,
         batch_min_seconds=settings.batch_min_seconds,
+        seed=settings.seed,
     )
 
 

@@ -27,6 +27,8 @@ from typing import Any, Literal
 import ctranslate2
 import numpy as np
 
+from whisperd.engine.sampling import samples
+
 Method = Literal["encode", "generate", "detect_language"]
 
 _IDLE_SECONDS = 5.0  # a lane with nothing to do ends; the next call starts one again
@@ -108,7 +110,7 @@ class BatchingModel:
         return self._submit("detect_language", features, None, kwargs)
 
     def generate(self, features: Any, prompts: Sequence[Sequence[int]], **kwargs: Any) -> Any:
-        if _samples(kwargs) or kwargs.get("asynchronous"):
+        if samples(kwargs) or kwargs.get("asynchronous"):
             return self._direct(lambda: self.wrapped.generate(features, prompts, **kwargs))
         return self._submit("generate", features, [list(p) for p in prompts], kwargs)
 
@@ -244,13 +246,6 @@ class BatchingModel:
         if method == "detect_language":
             return self.wrapped.detect_language(features, **kwargs)
         return self.wrapped.generate(features, prompts, **kwargs)
-
-
-def _samples(kwargs: dict[str, Any]) -> bool:
-    """Random sampling (the temperature fallback): each request draws its own."""
-    return (
-        float(kwargs.get("sampling_temperature", 1.0)) > 0 and kwargs.get("sampling_topk", 1) != 1
-    )
 
 
 def _sot_position(prompts: list[list[int]] | None, sot_token: int) -> int:

@@ -27,6 +27,7 @@ from whisperd.engine.whisper import Whisper
 Task = t.Literal["transcribe", "translate"]
 
 TEMPERATURE_LADDER = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+DEFAULT_SEED = 0
 FRAMES_PER_SECOND = 100
 WINDOW_FRAMES = 3000
 WINDOW_SECONDS = 30
@@ -57,6 +58,7 @@ class DecodeOptions:
     hotwords: str | None = None
     condition_on_previous_text: bool = True
     fallback: bool = True  # retry a failed window at higher temperatures
+    seed: int | None = DEFAULT_SEED  # of sampled decodes, so they repeat; None: unseeded
     # Long audio may be decoded in batches of 30-second VAD chunks (BatchedInferencePipeline):
     # ``batch_size`` chunks at once from ``batch_min_seconds`` of audio on; 0 never batches.
     batch_size: int = 0
@@ -160,12 +162,15 @@ def start_transcription(
 ) -> TranscriptionRun:
     """Detect the language (encoding the first window) and return the segment iterator.
 
-    The calling thread must also iterate the segments: ``cancel`` is watched per thread."""
+    The calling thread must also iterate the segments: ``cancel`` and the sampling seed are
+    kept per thread."""
     whisper.watch_cancel(cancel if cancel is not None else threading.Event())
+    whisper.seed_sampling(options.seed)
     try:
         return _start_transcription(whisper, audio, options, cancel)
     except BaseException:
         whisper.watch_cancel(None)
+        whisper.seed_sampling(None)
         raise
 
 
@@ -316,6 +321,7 @@ def _segments(
             close()
         whisper.forget_encoder_output()
         whisper.watch_cancel(None)
+        whisper.seed_sampling(None)
 
 
 def _words(raw_words: object) -> tuple[Word, ...]:

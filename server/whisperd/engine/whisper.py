@@ -18,6 +18,9 @@ yields a window's segments only after its temperature fallback ladder is done (u
 beam searches), so a check between segments alone would let an abandoned request hold its
 worker for seconds; the model checks the calling thread's cancel flag before every encoder,
 decoder and alignment call.
+
+With a seed (:meth:`Whisper.seed_sampling`), a thread's sampled decodes run on a seeded copy
+of the model instead (:mod:`whisperd.engine.sampling`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import numpy as np
 from faster_whisper import WhisperModel
 
 from whisperd.engine.batching import BatchingModel
+from whisperd.engine.sampling import SeededSampler, model_copier, samples
 
 
 class Cancelled(Exception):
@@ -44,6 +48,7 @@ class Whisper(WhisperModel):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self._thread_state = threading.local()
         ctranslate2_model: Any = self.model  # type: ignore[has-type]  # untyped base
+        self.sampler = SeededSampler(model_copier(ctranslate2_model, args, kwargs))
         self.batching: BatchingModel | None = None
         if batch_requests > 1:
             self.batching = BatchingModel(
@@ -70,6 +75,14 @@ class Whisper(WhisperModel):  # type: ignore[misc]
         if self.batching is not None and transcribing != getattr(state, "transcribing", False):
             (self.batching.join if transcribing else self.batching.leave)()
         state.transcribing = transcribing
+
+    def seed_sampling(self, seed: int | None) -> None:
+        """Run the calling thread's sampled decodes from ``seed`` on a fresh copy of the model
+        (None: on the model itself, unseeded; either way the previous seed's copy is done)."""
+        previous = getattr(self._thread_state, "sampling", None)
+        if previous is not None:
+            previous.close()
+        self._thread_state.sampling = None if seed is None else self.sampler.session(seed)
 
     @property
     def encoder_output(self) -> Any:
@@ -121,6 +134,9 @@ class _CancellableModel:
             cancel = getattr(thread_state, "cancel", None)
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
+            sampling = getattr(thread_state, "sampling", None)
+            if name == "generate" and sampling is not None and samples(kwargs):
+                return sampling.generate(*args, **kwargs)
             return attribute(*args, **kwargs)
 
         return checked
