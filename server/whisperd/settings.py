@@ -51,6 +51,12 @@ class Settings:
     max_upload_bytes: int = setting(25 * 1024 * 1024, "Largest request body, in bytes (413 above).")
     max_audio_seconds: float = setting(7200.0, "Longest audio accepted, in seconds (400 above).")
     beam_size: int = setting(5, "Default beam width for deterministic decoding.")
+    stream_first_window_seconds: float = setting(
+        10.0,
+        "A stream of audio over 30 s decodes its first seconds (up to this many into the "
+        "speech, ending in a pause) as a window of their own, so its first words come "
+        "sooner; 0 keeps whole windows.",
+    )
     batch_size: int = setting(
         0,
         "Decode long audio this many 30-second VAD chunks at a time (faster-whisper's "

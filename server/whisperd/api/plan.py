@@ -85,6 +85,7 @@ class PlanDefaults:
     vad_filter: bool = False
     batch_size: int = 0
     batch_min_seconds: float = 120.0
+    stream_first_window_seconds: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanDefaults:
@@ -93,6 +94,7 @@ class PlanDefaults:
             vad_filter=settings.vad_filter,
             batch_size=settings.batch_size,
             batch_min_seconds=settings.batch_min_seconds,
+            stream_first_window_seconds=settings.stream_first_window_seconds,
         )
 
 
@@ -153,6 +155,7 @@ def plan_request(
         # A stream shows text as each window is decoded, which batching would delay.
         batch_size=0 if stream else defaults.batch_size,
         batch_min_seconds=defaults.batch_min_seconds,
+        first_window_seconds=defaults.stream_first_window_seconds if stream else 0.0,
     )
     output: RenderOptions | StreamOptions
     if stream:

@@ -20,6 +20,7 @@ from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.vad import VadOptions
 
 from whisperd.engine.audio import SAMPLE_RATE
+from whisperd.engine.first_window import first_window_end
 from whisperd.engine.logprobs import TokenLogprob, score_tokens, token_bytes
 from whisperd.engine.whisper import Cancelled as Cancelled  # callers catch it from here
 from whisperd.engine.whisper import Whisper
@@ -61,6 +62,9 @@ class DecodeOptions:
     # ``batch_size`` chunks at once from ``batch_min_seconds`` of audio on; 0 never batches.
     batch_size: int = 0
     batch_min_seconds: float = 0.0
+    # Streams: on audio longer than a window, the first window ends at a pause at most this
+    # many seconds into the speech, so the first segment comes sooner; 0 keeps whole windows.
+    first_window_seconds: float = 0.0
 
     @property
     def temperatures(self) -> tuple[float, ...]:
@@ -175,15 +179,19 @@ def _start_transcription(
     options: DecodeOptions,
     cancel: threading.Event | None,
 ) -> TranscriptionRun:
+    first_end = _first_window_end(audio, options)
     language = options.language
+    language_probability: float | None = None
     if not whisper.multilingual:
         language = "en"
     elif language is None and len(options.candidate_languages) > 0:
-        language = _detect_among(whisper, audio, options.candidate_languages)
+        language = _detect_among(whisper, audio, options.candidate_languages, first_end)
+    elif language is None and first_end is not None:
+        language, language_probability = _detect(whisper, audio, first_end)[0]
     if options.batches(len(audio) / SAMPLE_RATE):
         raw_segments, info = _transcribe_batched(whisper, audio, language, options)
     else:
-        raw_segments, info = _transcribe_sequential(whisper, audio, language, options)
+        raw_segments, info = _transcribe_sequential(whisper, audio, language, options, first_end)
     tokenizer = Tokenizer(
         whisper.hf_tokenizer,
         whisper.multilingual,
@@ -194,13 +202,18 @@ def _start_transcription(
     transcript_info = TranscriptInfo(
         task=options.task,
         language=info.language,
-        language_probability=float(info.language_probability),
+        language_probability=float(
+            info.language_probability if language_probability is None else language_probability
+        ),
         duration=len(audio) / SAMPLE_RATE,
         prompt_tokens=prompt_tokens,
         eot_token=tokenizer.eot,
     )
     content_frames = round(float(info.duration_after_vad) * FRAMES_PER_SECOND)
-    segments = _segments(whisper, raw_segments, options, tokenizer, content_frames, cancel)
+    first_frames = None if first_end is None else round(first_end * FRAMES_PER_SECOND)
+    segments = _segments(
+        whisper, raw_segments, options, tokenizer, (first_frames, content_frames), cancel
+    )
     return TranscriptionRun(info=transcript_info, segments=segments)
 
 
@@ -229,17 +242,38 @@ def _shared_arguments(language: str | None, options: DecodeOptions) -> dict[str,
 
 
 def _transcribe_sequential(
-    whisper: Whisper, audio: np.ndarray, language: str | None, options: DecodeOptions
+    whisper: Whisper,
+    audio: np.ndarray,
+    language: str | None,
+    options: DecodeOptions,
+    first_end: float | None = None,
 ) -> tuple[Iterator[object], t.Any]:
     """faster-whisper's own loop: one 30-second window after another, each conditioned on the
-    text before it, with the temperature fallback ladder."""
+    text before it, with the temperature fallback ladder. With ``first_end`` the first window
+    is a clip of its own ending there (faster-whisper carries the text across clips)."""
+    clips = {} if first_end is None else {"clip_timestamps": [0.0, first_end, first_end]}
     return whisper.transcribe(  # type: ignore[no-any-return]
         audio,
         **_shared_arguments(language, options),
         vad_filter=options.vad is not None,
         vad_parameters=_vad_options(options.vad) if options.vad is not None else None,
         condition_on_previous_text=options.condition_on_previous_text,
+        **clips,
     )
+
+
+def _first_window_end(audio: np.ndarray, options: DecodeOptions) -> float | None:
+    """Where a stream's short first window ends (see :mod:`whisperd.engine.first_window`);
+    None for whole windows. VAD (which clips would switch off) and batches keep theirs."""
+    seconds = len(audio) / SAMPLE_RATE
+    if (
+        options.first_window_seconds <= 0
+        or seconds <= WINDOW_SECONDS
+        or options.vad is not None
+        or options.batches(seconds)
+    ):
+        return None
+    return first_window_end(audio, options.first_window_seconds)
 
 
 def _transcribe_batched(
@@ -278,9 +312,10 @@ def _segments(
     raw_segments: Iterator[object],
     options: DecodeOptions,
     tokenizer: Tokenizer,
-    content_frames: int,
+    clip_frames: tuple[int | None, int],  # where the first clip and the content end
     cancel: threading.Event | None,
 ) -> Iterator[Segment]:
+    first_frames, content_frames = clip_frames
     index = 0
     try:
         for raw in raw_segments:
@@ -288,15 +323,22 @@ def _segments(
                 raise Cancelled()
             tokens = tuple(int(token) for token in raw.tokens)  # type: ignore[attr-defined]
             text_tokens = [token for token in tokens if token < tokenizer.eot]
+            seek = int(raw.seek)  # type: ignore[attr-defined]
+            in_first = first_frames is not None and seek < first_frames
+            window_end = first_frames if first_frames is not None and in_first else content_frames
             logprobs: tuple[TokenLogprob, ...] = ()
             if options.token_logprobs:
-                window_frames = min(WINDOW_FRAMES, max(content_frames - raw.seek, 1))  # type: ignore[attr-defined]
+                window_frames = min(WINDOW_FRAMES, max(window_end - seek, 1))
                 logprobs = tuple(score_tokens(whisper, tokenizer, text_tokens, window_frames))
+            start, end = float(raw.start), float(raw.end)  # type: ignore[attr-defined]
+            if in_first:  # the model may place an end past a short window's audio
+                limit = window_end / FRAMES_PER_SECOND
+                start, end = min(start, limit), min(end, limit)
             yield Segment(
                 id=index,
-                seek=int(raw.seek),  # type: ignore[attr-defined]
-                start=float(raw.start),  # type: ignore[attr-defined]
-                end=float(raw.end),  # type: ignore[attr-defined]
+                seek=seek,
+                start=start,
+                end=end,
                 text=str(raw.text),  # type: ignore[attr-defined]
                 tokens=tokens,
                 temperature=float(raw.temperature or 0.0),  # type: ignore[attr-defined]
@@ -331,10 +373,27 @@ def _words(raw_words: object) -> tuple[Word, ...]:
     return tuple(words)
 
 
-def _detect_among(whisper: Whisper, audio: np.ndarray, candidates: tuple[str, ...]) -> str:
+def _detect_among(
+    whisper: Whisper, audio: np.ndarray, candidates: tuple[str, ...], first_end: float | None
+) -> str:
     """The most probable language of the first window among ``candidates``."""
     if len(candidates) == 1:
         return candidates[0]
-    _, _, probabilities = whisper.detect_language(audio)
-    ranked = {code: prob for code, prob in probabilities}
+    ranked = dict(_detect(whisper, audio, first_end))
     return max(candidates, key=lambda code: ranked.get(code, 0.0))
+
+
+def _detect(
+    whisper: Whisper, audio: np.ndarray, first_end: float | None
+) -> list[tuple[str, float]]:
+    """Every language's probability, most probable first, from the first window: the first
+    30 seconds, or the short first window ending at ``first_end``, encoded exactly as its
+    decoding will encode it so that encoding is done once."""
+    if first_end is None:
+        _, _, probabilities = whisper.detect_language(audio)
+    else:
+        features = whisper.feature_extractor(audio)
+        # One frame more, which Whisper.detect_language leaves out as past the window.
+        window = features[:, : round(first_end * FRAMES_PER_SECOND) + 1]
+        _, _, probabilities = whisper.detect_language(features=window)
+    return [(str(code), float(probability)) for code, probability in probabilities]
