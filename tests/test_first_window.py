@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from whisperd.api.plan import PlanDefaults, plan_request
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
 from whisperd.engine.first_window import MIN_SECONDS, first_window_end
 from whisperd.engine.transcribe import (
@@ -19,6 +20,7 @@ from whisperd.engine.transcribe import (
     start_transcription,
     transcribe,
 )
+from whisperd.settings import Settings
 from whisperd.store.manager import LoadedModel, ModelManager, RuntimeOptions
 
 from tests.support.paths import shared_path
@@ -59,6 +61,13 @@ def streamed(tiny: LoadedModel, lucier: np.ndarray) -> list[Segment]:
     return transcribe(tiny.whisper, lucier, STREAM).segments
 
 
+@pytest.mark.parametrize("stream", [True, False])
+def test_only_streams_get_a_short_first_window(stream: bool) -> None:
+    defaults = PlanDefaults.from_settings(Settings(stream_first_window_seconds=8.0))
+    plan = plan_request({"model": "base", "stream": stream}, task="transcribe", defaults=defaults)
+    assert plan.decoding.first_window_seconds == (8.0 if stream else 0.0)
+
+
 def test_the_cut_is_in_the_pause_between_two_utterances() -> None:
     speech = samples(LIBRISPEECH)[: 4 * SAMPLE_RATE]
     pause = np.zeros(SAMPLE_RATE, np.float32)
@@ -90,6 +99,15 @@ def test_the_streamed_text_is_the_whole_window_text(
     whole = transcribe(tiny.whisper, lucier, DecodeOptions()).text
     text = "".join(segment.text for segment in streamed)
     assert word_error_rate(whole, text) <= 0.05, (whole, text)
+
+
+def test_after_the_first_window_come_the_whole_window_segments(
+    streamed: list[Segment], tiny: LoadedModel, lucier: np.ndarray
+) -> None:
+    whole = transcribe(tiny.whisper, lucier, DecodeOptions()).segments
+    later = [(segment.start, segment.text) for segment in whole if segment.start >= 30.0]
+    assert later
+    assert [(segment.start, segment.text) for segment in streamed if segment.start >= 30.0] == later
 
 
 def test_timestamps_run_forward(streamed: list[Segment]) -> None:

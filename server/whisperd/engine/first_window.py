@@ -1,23 +1,33 @@
-"""Where a stream's short first window ends.
+"""A stream's short first window: where it ends, and what of the whole-window decoding follows it.
 
 faster-whisper yields a window's segments only once the whole window is decoded, so on long
-audio a stream's first words wait for the first 30 seconds. A stream instead decodes its
-first few seconds of speech as a window of their own, ending in a pause Silero VAD finds
-(so no word is cut), and then goes on window after window from there, conditioned on the
-text before it as usual.
+audio a stream's first words would wait for the first 30 seconds. A stream first decodes its
+first seconds of speech as audio of their own, ending in a pause Silero VAD finds (so no word
+is cut), and sends their segments. Then it decodes the whole audio window after window as a
+plain request does, and sends what that says after the short window's end: the text stays
+the plain request's but for the words around that point. (Continuing from the cut instead,
+conditioned on the short window's text, shifts every window after it; with tiny.en that lost
+whole sentences: see bench/README.md, "First streamed words".)
 """
 
 from __future__ import annotations
 
 import itertools
+import typing as t
+from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
+from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from whisperd.engine.audio import SAMPLE_RATE
+from whisperd.engine.whisper import Whisper
+
+WINDOW_FRAMES = 3000
 
 # The first window holds at least this much audio after the speech starts.
-MIN_SECONDS = 2.0
+MIN_SECONDS = 1.5
 # The speech and the pause are looked for in the first window's worth of audio.
 SEARCH_SECONDS = 30
 # Pauses this long between words are where the window may end.
@@ -54,3 +64,57 @@ def first_window_end(audio: np.ndarray, max_seconds: float) -> float | None:
 
 def _cut(end: float, next_start: float) -> float:
     return end + min(_INTO_PAUSE_SECONDS, (next_start - end) / 2)
+
+
+def after_first_window(
+    whisper: Whisper,
+    tokenizer: Tokenizer,
+    whole: Iterator[t.Any],
+    end: float,
+    content_frames: int,
+) -> Iterator[t.Any]:
+    """The segments of the whole-window decoding that say what follows ``end`` (the short
+    first window said the rest): those before it left out, one across it cut at its first
+    word past it."""
+    seek, window_tokens = -1, list[int]()
+    for raw in whole:
+        if raw.seek != seek:
+            seek, window_tokens = raw.seek, []
+        text = [int(token) for token in raw.tokens if token < tokenizer.eot]
+        before = window_tokens
+        window_tokens = before + text
+        if raw.start >= end:
+            yield raw
+        elif raw.end > end:
+            # The window's text so far, aligned to its audio up to this segment's end.
+            frames = min(WINDOW_FRAMES, content_frames - seek, round(raw.end * 100) - seek)
+            rest = _tokens_after(whisper, tokenizer, before, text, end - seek / 100, frames)
+            if rest:
+                words = [word for word in raw.words or () if word.start >= end]
+                yield replace(
+                    raw,
+                    start=end,
+                    text=tokenizer.decode(rest),
+                    tokens=rest,
+                    words=words if raw.words is not None else None,
+                )
+
+
+def _tokens_after(
+    whisper: Whisper,
+    tokenizer: Tokenizer,
+    before: list[int],
+    text: list[int],
+    offset: float,
+    frames: int,
+) -> list[int]:
+    """The tokens of the words of ``text`` (which follows ``before`` in the window the model
+    last encoded) that are mostly past ``offset`` seconds into that window."""
+    [words] = whisper.find_alignment(tokenizer, [before + text], whisper.encoder_output, frames)
+    rest: list[int] = []
+    seen = 0
+    for word in words:
+        seen += len(word["tokens"])
+        if seen > len(before) and (rest or (word["start"] + word["end"]) / 2 >= offset):
+            rest += [int(token) for token in word["tokens"] if token < tokenizer.eot]
+    return rest

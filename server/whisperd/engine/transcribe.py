@@ -20,7 +20,7 @@ from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.vad import VadOptions
 
 from whisperd.engine.audio import SAMPLE_RATE
-from whisperd.engine.first_window import first_window_end
+from whisperd.engine.first_window import after_first_window, first_window_end
 from whisperd.engine.logprobs import TokenLogprob, score_tokens, token_bytes
 from whisperd.engine.whisper import Cancelled as Cancelled  # callers catch it from here
 from whisperd.engine.whisper import Whisper
@@ -180,18 +180,22 @@ def _start_transcription(
     cancel: threading.Event | None,
 ) -> TranscriptionRun:
     first_end = _first_window_end(audio, options)
+    # Language detection reads the first window: with a short one, exactly that window, so
+    # its encoding is shared with its decoding.
+    first = audio if first_end is None else audio[: round(first_end * SAMPLE_RATE)]
     language = options.language
-    language_probability: float | None = None
     if not whisper.multilingual:
         language = "en"
     elif language is None and len(options.candidate_languages) > 0:
-        language = _detect_among(whisper, audio, options.candidate_languages, first_end)
-    elif language is None and first_end is not None:
-        language, language_probability = _detect(whisper, audio, first_end)[0]
+        language = _detect_among(whisper, first, options.candidate_languages)
     if options.batches(len(audio) / SAMPLE_RATE):
         raw_segments, info = _transcribe_batched(whisper, audio, language, options)
+    elif first_end is not None:
+        raw_segments, info = _transcribe_from_first_window(
+            whisper, audio, language, options, first_end
+        )
     else:
-        raw_segments, info = _transcribe_sequential(whisper, audio, language, options, first_end)
+        raw_segments, info = _transcribe_sequential(whisper, audio, language, options)
     tokenizer = Tokenizer(
         whisper.hf_tokenizer,
         whisper.multilingual,
@@ -202,18 +206,15 @@ def _start_transcription(
     transcript_info = TranscriptInfo(
         task=options.task,
         language=info.language,
-        language_probability=float(
-            info.language_probability if language_probability is None else language_probability
-        ),
+        language_probability=float(info.language_probability),
         duration=len(audio) / SAMPLE_RATE,
         prompt_tokens=prompt_tokens,
         eot_token=tokenizer.eot,
     )
     content_frames = round(float(info.duration_after_vad) * FRAMES_PER_SECOND)
-    first_frames = None if first_end is None else round(first_end * FRAMES_PER_SECOND)
-    segments = _segments(
-        whisper, raw_segments, options, tokenizer, (first_frames, content_frames), cancel
-    )
+    if first_end is not None:  # info describes the short first window's audio alone
+        content_frames = round(len(audio) / SAMPLE_RATE * FRAMES_PER_SECOND)
+    segments = _segments(whisper, raw_segments, options, tokenizer, content_frames, cancel)
     return TranscriptionRun(info=transcript_info, segments=segments)
 
 
@@ -242,29 +243,46 @@ def _shared_arguments(language: str | None, options: DecodeOptions) -> dict[str,
 
 
 def _transcribe_sequential(
-    whisper: Whisper,
-    audio: np.ndarray,
-    language: str | None,
-    options: DecodeOptions,
-    first_end: float | None = None,
+    whisper: Whisper, audio: np.ndarray, language: str | None, options: DecodeOptions
 ) -> tuple[Iterator[object], t.Any]:
     """faster-whisper's own loop: one 30-second window after another, each conditioned on the
-    text before it, with the temperature fallback ladder. With ``first_end`` the first window
-    is a clip of its own ending there (faster-whisper carries the text across clips)."""
-    clips = {} if first_end is None else {"clip_timestamps": [0.0, first_end, first_end]}
+    text before it, with the temperature fallback ladder."""
     return whisper.transcribe(  # type: ignore[no-any-return]
         audio,
         **_shared_arguments(language, options),
         vad_filter=options.vad is not None,
         vad_parameters=_vad_options(options.vad) if options.vad is not None else None,
         condition_on_previous_text=options.condition_on_previous_text,
-        **clips,
     )
+
+
+def _transcribe_from_first_window(
+    whisper: Whisper, audio: np.ndarray, language: str | None, options: DecodeOptions, end: float
+) -> tuple[Iterator[object], t.Any]:
+    """The first ``end`` seconds decoded as audio of their own, so their segments come as
+    soon as that short window is decoded, then the whole audio as a plain request decodes
+    it, from where the short window ended (:mod:`whisperd.engine.first_window`)."""
+    first_segments, info = _transcribe_sequential(
+        whisper, audio[: round(end * SAMPLE_RATE)], language, options
+    )
+
+    def segments() -> Iterator[t.Any]:
+        raw: t.Any
+        for raw in first_segments:  # the model may place an end past the short audio's
+            yield replace(raw, start=min(raw.start, end), end=min(raw.end, end))
+        whole, _ = _transcribe_sequential(whisper, audio, info.language, options)
+        tokenizer = Tokenizer(
+            whisper.hf_tokenizer, whisper.multilingual, task=options.task, language=info.language
+        )
+        frames = round(len(audio) / SAMPLE_RATE * FRAMES_PER_SECOND)
+        yield from after_first_window(whisper, tokenizer, whole, end, frames)
+
+    return segments(), info
 
 
 def _first_window_end(audio: np.ndarray, options: DecodeOptions) -> float | None:
     """Where a stream's short first window ends (see :mod:`whisperd.engine.first_window`);
-    None for whole windows. VAD (which clips would switch off) and batches keep theirs."""
+    None for whole windows. VAD and batched decoding keep their own chunks."""
     seconds = len(audio) / SAMPLE_RATE
     if (
         options.first_window_seconds <= 0
@@ -312,10 +330,9 @@ def _segments(
     raw_segments: Iterator[object],
     options: DecodeOptions,
     tokenizer: Tokenizer,
-    clip_frames: tuple[int | None, int],  # where the first clip and the content end
+    content_frames: int,
     cancel: threading.Event | None,
 ) -> Iterator[Segment]:
-    first_frames, content_frames = clip_frames
     index = 0
     try:
         for raw in raw_segments:
@@ -323,22 +340,15 @@ def _segments(
                 raise Cancelled()
             tokens = tuple(int(token) for token in raw.tokens)  # type: ignore[attr-defined]
             text_tokens = [token for token in tokens if token < tokenizer.eot]
-            seek = int(raw.seek)  # type: ignore[attr-defined]
-            in_first = first_frames is not None and seek < first_frames
-            window_end = first_frames if first_frames is not None and in_first else content_frames
             logprobs: tuple[TokenLogprob, ...] = ()
             if options.token_logprobs:
-                window_frames = min(WINDOW_FRAMES, max(window_end - seek, 1))
+                window_frames = min(WINDOW_FRAMES, max(content_frames - raw.seek, 1))  # type: ignore[attr-defined]
                 logprobs = tuple(score_tokens(whisper, tokenizer, text_tokens, window_frames))
-            start, end = float(raw.start), float(raw.end)  # type: ignore[attr-defined]
-            if in_first:  # the model may place an end past a short window's audio
-                limit = window_end / FRAMES_PER_SECOND
-                start, end = min(start, limit), min(end, limit)
             yield Segment(
                 id=index,
-                seek=seek,
-                start=start,
-                end=end,
+                seek=int(raw.seek),  # type: ignore[attr-defined]
+                start=float(raw.start),  # type: ignore[attr-defined]
+                end=float(raw.end),  # type: ignore[attr-defined]
                 text=str(raw.text),  # type: ignore[attr-defined]
                 tokens=tokens,
                 temperature=float(raw.temperature or 0.0),  # type: ignore[attr-defined]
@@ -373,27 +383,10 @@ def _words(raw_words: object) -> tuple[Word, ...]:
     return tuple(words)
 
 
-def _detect_among(
-    whisper: Whisper, audio: np.ndarray, candidates: tuple[str, ...], first_end: float | None
-) -> str:
+def _detect_among(whisper: Whisper, audio: np.ndarray, candidates: tuple[str, ...]) -> str:
     """The most probable language of the first window among ``candidates``."""
     if len(candidates) == 1:
         return candidates[0]
-    ranked = dict(_detect(whisper, audio, first_end))
+    _, _, probabilities = whisper.detect_language(audio)
+    ranked = {code: prob for code, prob in probabilities}
     return max(candidates, key=lambda code: ranked.get(code, 0.0))
-
-
-def _detect(
-    whisper: Whisper, audio: np.ndarray, first_end: float | None
-) -> list[tuple[str, float]]:
-    """Every language's probability, most probable first, from the first window: the first
-    30 seconds, or the short first window ending at ``first_end``, encoded exactly as its
-    decoding will encode it so that encoding is done once."""
-    if first_end is None:
-        _, _, probabilities = whisper.detect_language(audio)
-    else:
-        features = whisper.feature_extractor(audio)
-        # One frame more, which Whisper.detect_language leaves out as past the window.
-        window = features[:, : round(first_end * FRAMES_PER_SECOND) + 1]
-        _, _, probabilities = whisper.detect_language(features=window)
-    return [(str(code), float(probability)) for code, probability in probabilities]
