@@ -70,12 +70,14 @@ def after_first_window(
     whisper: Whisper,
     tokenizer: Tokenizer,
     whole: Iterator[t.Any],
+    first_text: str,
     end: float,
     content_frames: int,
 ) -> Iterator[t.Any]:
-    """The segments of the whole-window decoding that say what follows ``end`` (the short
-    first window said the rest): those before it left out, one across it cut at its first
-    word past it."""
+    """The segments of the whole-window decoding that say what follows ``end``, where the
+    short first window, which said ``first_text``, ended: those before it left out, one
+    across it cut after the word the short window ended with, or else where it ended."""
+    last_word = _normalised(first_text.split()[-1]) if first_text.split() else ""
     seek, window_tokens = -1, list[int]()
     for raw in whole:
         if raw.seek != seek:
@@ -88,33 +90,53 @@ def after_first_window(
         elif raw.end > end:
             # The window's text so far, aligned to its audio up to this segment's end.
             frames = min(WINDOW_FRAMES, content_frames - seek, round(raw.end * 100) - seek)
-            rest = _tokens_after(whisper, tokenizer, before, text, end - seek / 100, frames)
-            if rest:
-                words = [word for word in raw.words or () if word.start >= end]
+            [words] = whisper.find_alignment(
+                tokenizer, [before + text], whisper.encoder_output, frames
+            )
+            rest = _words_after(words, len(before), last_word, end - seek / 100)
+            tokens = [int(token) for word in rest for token in word["tokens"]]
+            tokens = [token for token in tokens if token < tokenizer.eot]
+            if tokens:
+                kept = [word for word in raw.words or () if word.start >= end]
                 yield replace(
                     raw,
                     start=end,
-                    text=tokenizer.decode(rest),
-                    tokens=rest,
-                    words=words if raw.words is not None else None,
+                    text=tokenizer.decode(tokens),
+                    tokens=tokens,
+                    words=kept if raw.words is not None else None,
                 )
 
 
-def _tokens_after(
-    whisper: Whisper,
-    tokenizer: Tokenizer,
-    before: list[int],
-    text: list[int],
-    offset: float,
-    frames: int,
-) -> list[int]:
-    """The tokens of the words of ``text`` (which follows ``before`` in the window the model
-    last encoded) that are mostly past ``offset`` seconds into that window."""
-    [words] = whisper.find_alignment(tokenizer, [before + text], whisper.encoder_output, frames)
-    rest: list[int] = []
-    seen = 0
-    for word in words:
+# How far (s) from the cut the word the short window ended with is looked for.
+_JOIN_SECONDS = 1.5
+
+
+def _words_after(
+    words: list[dict[str, t.Any]], skip_tokens: int, last_word: str, offset: float
+) -> list[dict[str, t.Any]]:
+    """The aligned words past the first ``skip_tokens`` tokens (earlier segments) that follow
+    the short window's text: after a word equal to its last near ``offset`` seconds, or else
+    those mostly past ``offset``."""
+    first, seen = len(words), 0
+    for index, word in enumerate(words):
+        if seen >= skip_tokens:
+            first = index
+            break
         seen += len(word["tokens"])
-        if seen > len(before) and (rest or (word["start"] + word["end"]) / 2 >= offset):
-            rest += [int(token) for token in word["tokens"] if token < tokenizer.eot]
-    return rest
+
+    def middle(word: dict[str, t.Any]) -> float:
+        return float(word["start"] + word["end"]) / 2
+
+    by_time = next((i for i in range(first, len(words)) if middle(words[i]) >= offset), len(words))
+    joins = [
+        i
+        for i in range(max(first, 1), len(words) + 1)
+        if _normalised(words[i - 1]["word"]) == last_word
+        and abs(middle(words[i - 1]) - offset) <= _JOIN_SECONDS
+    ]
+    split = min(joins, key=lambda i: abs(i - by_time)) if last_word and joins else by_time
+    return words[split:]
+
+
+def _normalised(word: str) -> str:
+    return "".join(char for char in word.lower() if char.isalnum())

@@ -268,14 +268,16 @@ def _transcribe_from_first_window(
 
     def segments() -> Iterator[t.Any]:
         raw: t.Any
+        said = []
         for raw in first_segments:  # the model may place an end past the short audio's
+            said.append(raw.text)
             yield replace(raw, start=min(raw.start, end), end=min(raw.end, end))
         whole, _ = _transcribe_sequential(whisper, audio, info.language, options)
         tokenizer = Tokenizer(
             whisper.hf_tokenizer, whisper.multilingual, task=options.task, language=info.language
         )
         frames = round(len(audio) / SAMPLE_RATE * FRAMES_PER_SECOND)
-        yield from after_first_window(whisper, tokenizer, whole, end, frames)
+        yield from after_first_window(whisper, tokenizer, whole, "".join(said), end, frames)
 
     return segments(), info
 
