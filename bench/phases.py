@@ -133,9 +133,9 @@ def _files_summary(files: list[dict[str, t.Any]]) -> dict[str, t.Any]:
             kind: corpus_wer([(f["reference"], f["texts"][kind]) for f in files])
             for kind in ("engine", "json", "stream")
         },
-        "texts_identical": all(
-            f["json_text_equals_engine"] and f["stream_text_equals_json"] for f in files
-        ),
+        # A stream's short first window shifts the windows after it: its text is judged by
+        # its WER (bench/targets.py), only engine and json must agree word for word.
+        "texts_identical": all(f["json_text_equals_engine"] for f in files),
         "first_delta": [
             {
                 "file": f["name"],

@@ -159,7 +159,7 @@ def summary_table(results: dict[str, t.Any]) -> str:
         ),
     )
     add(
-        "texts identical engine = json = stream",
+        "texts identical engine = json",
         lambda o: "yes" if o["files"]["summary"]["texts_identical"] else "**no**",
     )
     out = table(["", *models], rows)

@@ -61,8 +61,8 @@ _RESULTS: dict[str, t.Any] = {
                     "wer": {"engine": 0.05, "json": 0.05, "stream": 0.05},
                     "texts_identical": True,
                     "first_delta": [
-                        {"file": "long", "duration_s": 100.0, "first_delta_s": 3.0,
-                         "total_s": 12.0, "ratio": 0.25, "engine_first_segment_s": 2.9,
+                        {"file": "long", "duration_s": 100.0, "first_delta_s": 1.44,
+                         "total_s": 12.0, "ratio": 0.12, "engine_first_segment_s": 2.9,
                          "engine_ratio": 0.24},
                     ],
                     "first_delta_from_long_files": True,

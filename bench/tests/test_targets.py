@@ -23,10 +23,18 @@ def test_an_overhead_above_five_percent_is_a_miss(results: dict[str, t.Any]) -> 
     assert find(results, "HTTP json ≤ 1.05") is True
 
 
-def test_first_delta_is_checked_against_thirty_percent(results: dict[str, t.Any]) -> None:
-    assert find(results, "first delta") is True
-    results["models"]["base"]["files"]["summary"]["first_delta"][0]["ratio"] = 0.5
+def test_first_delta_is_checked_against_fifteen_percent(results: dict[str, t.Any]) -> None:
+    assert find(results, "first delta ≤ 0.15") is True
+    results["models"]["base"]["files"]["summary"]["first_delta"][0]["ratio"] = 0.16
     assert find(results, "first delta") is False
+
+
+def test_stream_wer_may_exceed_json_wer_by_half_a_point(results: dict[str, t.Any]) -> None:
+    wers = results["models"]["base"]["files"]["summary"]["wer"]
+    wers["stream"] = wers["json"] + 0.004
+    assert find(results, "stream WER") is True
+    wers["stream"] = wers["json"] + 0.006
+    assert find(results, "stream WER") is False
 
 
 def test_first_delta_on_short_files_only_is_not_judged(results: dict[str, t.Any]) -> None:

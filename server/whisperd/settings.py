@@ -64,6 +64,12 @@ class Settings:
         "Seed of sampled decoding (a temperature above 0, or the temperature fallback), so "
         "the same audio and settings give the same text; -1: unseeded, no spare model copy.",
     )
+    stream_first_window_seconds: float = setting(
+        10.0,
+        "A stream of audio over 30 s decodes its first seconds (up to this many into the "
+        "speech, ending in a pause) as a window of their own, so its first words come "
+        "sooner; 0 keeps whole windows.",
+    )
     batch_size: int = setting(
         0,
         "Decode long audio this many 30-second VAD chunks at a time (faster-whisper's "

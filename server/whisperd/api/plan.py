@@ -86,6 +86,7 @@ class PlanDefaults:
     batch_size: int = 0
     batch_min_seconds: float = 120.0
     seed: int | None = DEFAULT_SEED
+    stream_first_window_seconds: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanDefaults:
@@ -95,6 +96,7 @@ class PlanDefaults:
             batch_size=settings.batch_size,
             batch_min_seconds=settings.batch_min_seconds,
             seed=settings.seed,
+            stream_first_window_seconds=settings.stream_first_window_seconds,
         )
 
 
@@ -156,6 +158,7 @@ def plan_request(
         batch_size=0 if stream else defaults.batch_size,
         batch_min_seconds=defaults.batch_min_seconds,
         seed=defaults.seed,
+        first_window_seconds=defaults.stream_first_window_seconds if stream else 0.0,
     )
     output: RenderOptions | StreamOptions
     if stream:

@@ -20,6 +20,7 @@ from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.vad import VadOptions
 
 from whisperd.engine.audio import SAMPLE_RATE
+from whisperd.engine.first_window import after_first_window, first_window_end
 from whisperd.engine.logprobs import TokenLogprob, score_tokens, token_bytes
 from whisperd.engine.whisper import Cancelled as Cancelled  # callers catch it from here
 from whisperd.engine.whisper import Whisper
@@ -63,6 +64,9 @@ class DecodeOptions:
     # ``batch_size`` chunks at once from ``batch_min_seconds`` of audio on; 0 never batches.
     batch_size: int = 0
     batch_min_seconds: float = 0.0
+    # Streams: on audio longer than a window, the first window ends at a pause at most this
+    # many seconds into the speech, so the first segment comes sooner; 0 keeps whole windows.
+    first_window_seconds: float = 0.0
 
     @property
     def temperatures(self) -> tuple[float, ...]:
@@ -180,13 +184,21 @@ def _start_transcription(
     options: DecodeOptions,
     cancel: threading.Event | None,
 ) -> TranscriptionRun:
+    first_end = _first_window_end(audio, options)
+    # Language detection reads the first window: with a short one, exactly that window, so
+    # its encoding is shared with its decoding.
+    first = audio if first_end is None else audio[: round(first_end * SAMPLE_RATE)]
     language = options.language
     if not whisper.multilingual:
         language = "en"
     elif language is None and len(options.candidate_languages) > 0:
-        language = _detect_among(whisper, audio, options.candidate_languages)
+        language = _detect_among(whisper, first, options.candidate_languages)
     if options.batches(len(audio) / SAMPLE_RATE):
         raw_segments, info = _transcribe_batched(whisper, audio, language, options)
+    elif first_end is not None:
+        raw_segments, info = _transcribe_from_first_window(
+            whisper, audio, language, options, first_end
+        )
     else:
         raw_segments, info = _transcribe_sequential(whisper, audio, language, options)
     tokenizer = Tokenizer(
@@ -205,6 +217,8 @@ def _start_transcription(
         eot_token=tokenizer.eot,
     )
     content_frames = round(float(info.duration_after_vad) * FRAMES_PER_SECOND)
+    if first_end is not None:  # info describes the short first window's audio alone
+        content_frames = round(len(audio) / SAMPLE_RATE * FRAMES_PER_SECOND)
     segments = _segments(whisper, raw_segments, options, tokenizer, content_frames, cancel)
     return TranscriptionRun(info=transcript_info, segments=segments)
 
@@ -245,6 +259,46 @@ def _transcribe_sequential(
         vad_parameters=_vad_options(options.vad) if options.vad is not None else None,
         condition_on_previous_text=options.condition_on_previous_text,
     )
+
+
+def _transcribe_from_first_window(
+    whisper: Whisper, audio: np.ndarray, language: str | None, options: DecodeOptions, end: float
+) -> tuple[Iterator[object], t.Any]:
+    """The first ``end`` seconds decoded as audio of their own, so their segments come as
+    soon as that short window is decoded, then the whole audio as a plain request decodes
+    it, from where the short window ended (:mod:`whisperd.engine.first_window`)."""
+    first_segments, info = _transcribe_sequential(
+        whisper, audio[: round(end * SAMPLE_RATE)], language, options
+    )
+
+    def segments() -> Iterator[t.Any]:
+        raw: t.Any
+        said = []
+        for raw in first_segments:  # the model may place an end past the short audio's
+            said.append(raw.text)
+            yield replace(raw, start=min(raw.start, end), end=min(raw.end, end))
+        whole, _ = _transcribe_sequential(whisper, audio, info.language, options)
+        tokenizer = Tokenizer(
+            whisper.hf_tokenizer, whisper.multilingual, task=options.task, language=info.language
+        )
+        frames = round(len(audio) / SAMPLE_RATE * FRAMES_PER_SECOND)
+        yield from after_first_window(whisper, tokenizer, whole, "".join(said), end, frames)
+
+    return segments(), info
+
+
+def _first_window_end(audio: np.ndarray, options: DecodeOptions) -> float | None:
+    """Where a stream's short first window ends (see :mod:`whisperd.engine.first_window`);
+    None for whole windows. VAD and batched decoding keep their own chunks."""
+    seconds = len(audio) / SAMPLE_RATE
+    if (
+        options.first_window_seconds <= 0
+        or seconds <= WINDOW_SECONDS
+        or options.vad is not None
+        or options.batches(seconds)
+    ):
+        return None
+    return first_window_end(audio, options.first_window_seconds)
 
 
 def _transcribe_batched(
