@@ -69,7 +69,8 @@ def test_errors_carry_a_request_id_too(client: TestClient) -> None:
 def test_logs_are_json_lines_with_request_ids(server: ServerProcess) -> None:
     request_id = "log-check-7"
     httpx.get(f"{server.base_url}/v1/models", headers={"X-Request-Id": request_id})
-    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    log = server.wait_for_log(f'"request_id": "{request_id}"')
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("request_id") == request_id]
     assert access and access[-1]["logger"] == "whisperd.access"
     assert access[-1]["status"] == 200 and access[-1]["path"] == "/v1/models"

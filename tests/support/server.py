@@ -63,6 +63,16 @@ class ServerProcess:
         self._log.flush()
         return self.log_path.read_text(errors="replace")[-5000:]
 
+    def wait_for_log(self, text: str, timeout: float = 10.0) -> str:
+        """The whole log once ``text`` is in it: a log line is written after its response."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._log.flush()
+            whole = self.log_path.read_text(errors="replace")
+            if text in whole or time.monotonic() > deadline:
+                return whole
+            time.sleep(0.05)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
