@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 import typing as t
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -229,14 +229,24 @@ class Service:
     ) -> Job:
         """Every step before inference, in the order that answers cheap errors first."""
         model = await self.model(requested_model)
+        return await self.admitted(model, options, lambda: self.decode(source, filename))
+
+    async def admitted(
+        self,
+        model: LoadedModel,
+        options: DecodeOptions,
+        audio: Callable[[], Awaitable[DecodedAudio]],
+    ) -> Job:
+        """Options checked, a place in the queue taken, then ``audio`` decoded: the place is
+        given back if decoding fails."""
         fitted = self.check(options, model)
         ticket = self.admit()
         try:
-            audio = await self.decode(source, filename)
+            decoded = await audio()
         except BaseException:
             ticket.close()
             raise
-        return Job(model, audio, fitted, ticket)
+        return Job(model, decoded, fitted, ticket)
 
     def job(
         self,

@@ -89,25 +89,23 @@ def _raw_samples(body: bytes, options: ListenOptions, max_seconds: float) -> np.
     return samples
 
 
-async def _job(service: Service, options: ListenOptions, body: bytes) -> Job:
-    model = await load_model(service, options.model)
-    fitted = service.check(decode_options(service, options), model)
-    ticket = service.admit()
+async def _audio(service: Service, options: ListenOptions, body: bytes) -> DecodedAudio:
     try:
         if options.encoding is not None:
             limit = service.settings.max_audio_seconds
-            audio = DecodedAudio(await asyncio.to_thread(_raw_samples, body, options, limit))
-        else:
-            audio = await service.decode(io.BytesIO(body))
+            return DecodedAudio(await asyncio.to_thread(_raw_samples, body, options, limit))
+        return await service.decode(io.BytesIO(body))
     except ApiError as exc:
-        ticket.close()
         if exc.param == "file" and exc.code is None:  # undecodable: Deepgram's words
             raise errors.bad_request(UNDECODABLE, param="file") from exc
         raise
-    except BaseException:
-        ticket.close()
-        raise
-    return Job(model, audio, fitted, ticket)
+
+
+async def _job(service: Service, options: ListenOptions, body: bytes) -> Job:
+    model = await load_model(service, options.model)
+    return await service.admitted(
+        model, decode_options(service, options), lambda: _audio(service, options, body)
+    )
 
 
 async def _answer(
