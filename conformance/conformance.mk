@@ -1,5 +1,5 @@
 # OpenAI conformance suite (conformance/README.md), included by the Makefile.
-#   make conformance   the four checks against a live server, fixed seed (part of make test)
+#   make conformance   every check against a live server, fixed seed (part of make test)
 #   make conformance-readme   the same, then the results table of conformance/README.md rewritten
 #   make fuzz          check 1 only, many more examples and a new seed (SEED=, EXAMPLES=)
 .PHONY: conformance conformance-readme conformance-deps fuzz
@@ -15,7 +15,7 @@ $(CONFORMANCE_STAMP): conformance/requirements.txt $(VENV)/.installed
 	$(PIP) install --quiet -c constraints.txt -r conformance/requirements.txt
 	@touch $@
 
-# The official openai Node SDK, exactly as package-lock.json pins it.
+# The official Node SDKs (openai, @deepgram/sdk), exactly as package-lock.json pins them.
 $(CONFORMANCE_NODE_STAMP): conformance/node/package-lock.json conformance/node/package.json
 	cd conformance/node && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@

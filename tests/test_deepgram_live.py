@@ -120,6 +120,26 @@ def test_finalize_flushes_with_from_finalize(client: TestClient, jfk_pcm: bytes)
     assert "fellow" in message["channel"]["alternatives"][0]["transcript"].lower()
 
 
+def test_finalize_after_the_turns_ended_answers_after_their_finals(
+    client: TestClient, jfk_pcm: bytes
+) -> None:
+    # Every turn has ended on silence and is still being transcribed: the from_finalize
+    # result says all the audio sent before Finalize has been, so it comes after them.
+    with client.websocket_connect(f"{PCM_URL}&endpointing=300") as ws:
+        send_chunks(ws, jfk_pcm + b"\0\0" * 16_000)
+        ws.send_text(json.dumps({"type": "Finalize"}))
+        ws.send_text(json.dumps({"type": "CloseStream"}))
+        messages, code = receive_all(ws)
+    assert code == 1000
+    results = [m for m in messages if m["type"] == "Results"]
+    flushed = [i for i, m in enumerate(results) if m["from_finalize"]]
+    assert len(flushed) == 1 and flushed[0] == len(results) - 1, [
+        (m["from_finalize"], m["channel"]["alternatives"][0]["transcript"]) for m in results
+    ]
+    assert results[-1]["channel"]["alternatives"][0]["words"] == []
+    assert all(word in finals(messages) for word in JFK_WORDS)
+
+
 def test_webm_opus_from_a_browser_is_decoded_as_it_arrives(client: TestClient) -> None:
     samples = load_samples(shared_path(JFK))
     out = io.BytesIO()

@@ -26,6 +26,7 @@ CHECKS: dict[str, str] = {
     "test_3_recorded_responses": "3. Recorded real OpenAI responses (replayed fixtures)",
     "test_4_official_sdks": "4. Official SDKs as clients (openai Python + Node)",
     "test_5_realtime_sdks": "5. Official SDKs' Realtime clients (Python GA + beta, Node wss)",
+    "test_6_deepgram_sdks": "6. Deepgram's JS SDK live client (@deepgram/sdk over ws://)",
 }
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
 README_START = "<!-- conformance-results:start -->"

@@ -162,3 +162,17 @@ def test_hold_back_keeps_the_newest_last_words_open() -> None:
     agreement.update(hyp("ask not what"))
     assert agreement.update(hyp("ask not what")) == "ask not"
     assert agreement.update(hyp("ask not what. your")) == " what."
+
+
+def test_a_trimmed_final_is_not_aligned_to_a_phrase_said_earlier() -> None:
+    # The final decode of a long turn hears only the audio after the confirmed words; its
+    # "your" must not be taken for the "your" said seconds before.
+    agreement = LocalAgreement()
+    text = "what your country can do for you ask what you can do"
+    agreement.update(hyp(text))
+    agreement.update(hyp(f"{text} for"))
+    end = agreement.confirmed[-1].end
+    assert agreement.confirmed_text == text
+    assert agreement.finish(hyp("for your country.", start=end + 0.05, step=0.3)) == (
+        " for your country."
+    )

@@ -148,7 +148,7 @@ class DeepgramSession:
         if kind == "KeepAlive":
             return
         if kind == "Finalize":
-            self.finalize()
+            await self.finalize()
         elif kind == "CloseStream":
             await self.close_stream()
             raise StreamEnded
@@ -156,11 +156,15 @@ class DeepgramSession:
             self._send(error_message(f"Unknown message type {kind!r}: expected KeepAlive, "
                                      "Finalize or CloseStream."))  # fmt: skip
 
-    def finalize(self) -> None:
-        """Flush: what is buffered of the open turn is transcribed now (``from_finalize``)."""
+    async def finalize(self) -> None:
+        """Flush: what is buffered of the open turn is transcribed now (``from_finalize``).
+
+        With no turn open, the empty ``from_finalize`` result waits for the turns still
+        being transcribed: it tells the client all the audio sent before has been."""
         if self._pcm is not None:
             self._append(self._pcm.flush())
         if not self._commit(from_finalize=True):
+            await self._drain()
             now = self.audio_seconds
             self._send(self._results(now, 0.0, [], is_final=True, speech_final=False,
                                      from_finalize=True))  # fmt: skip

@@ -8,10 +8,11 @@ case- and punctuation-insensitively, but the text handed out is the newest hypot
 
 Each hypothesis is first aligned to the confirmed words, so the agreement is only about
 what follows them: normally its first words simply match the confirmed ones; if a
-re-decode changed or dropped a confirmed word, the confirmed words are matched against it
-by sequence alignment, and where that cannot tell, by word times. At the end of the turn,
-:meth:`LocalAgreement.finish` aligns the final transcript the same way and returns the
-words after the confirmed ones, so ``confirmed_text + rest`` is the turn's text.
+re-decode changed or dropped a confirmed word, the confirmed words near it in time are
+matched against it by sequence alignment, and where that cannot tell, by word times. At
+the end of the turn, :meth:`LocalAgreement.finish` aligns the final transcript the same
+way and returns the words after the confirmed ones, so ``confirmed_text + rest`` is the
+turn's text.
 """
 
 from __future__ import annotations
@@ -134,18 +135,24 @@ class LocalAgreement:
         if words[:count] == confirmed:
             return hypothesis[count:]
         confirmed_end = self._confirmed[-1].end
-        # Only words that may overlap the confirmed ones can be matched to them.
+        # Only words that may overlap the confirmed ones can be matched to them, and only
+        # the confirmed words that may overlap the hypothesis: one of the turn's end alone
+        # (a trimmed decode) must not match a phrase said earlier in the turn.
         reach = 0
         while (
             reach < len(hypothesis)
             and hypothesis[reach].start < confirmed_end + _ALIGN_SLACK_SECONDS
         ):
             reach += 1
-        matcher = SequenceMatcher(None, confirmed, words[:reach], autojunk=False)
+        first = hypothesis[0].start - _ALIGN_SLACK_SECONDS if hypothesis else 0.0
+        low = 0
+        while low < count - 1 and self._confirmed[low].end < first:
+            low += 1
+        matcher = SequenceMatcher(None, confirmed[low:], words[:reach], autojunk=False)
         last_confirmed, last_hypothesis = -1, -1
         for a, b, size in matcher.get_matching_blocks():
             if size:
-                last_confirmed, last_hypothesis = a + size - 1, b + size - 1
+                last_confirmed, last_hypothesis = low + a + size - 1, b + size - 1
         start = last_hypothesis + 1
         if last_confirmed != count - 1:
             # The last confirmed words were not found: skip what lies within their time.
