@@ -2,6 +2,7 @@
 
 python -m bench.live --models tiny.en,base          # full run (about 10 min)
 python -m bench.live --quick                        # two clips, 1 and 2 sessions
+python -m bench.live --protocol deepgram            # only Deepgram's /v1/listen (default both)
 python -m bench.live --report bench/results/X-live.json   # re-render a run's markdown
 """
 
@@ -17,11 +18,17 @@ import typing as t
 from pathlib import Path
 
 from bench.corpus import SharedDataMissing, default_shared_dir
-from bench.live.profiles import FULL, PROFILES, QUICK, SMOKE
+from bench.live.profiles import FULL, PROFILES, PROTOCOLS, QUICK, SMOKE, LiveProtocol
 from bench.live.report import evaluate, render, summary_table, targets_table
 
 BENCH_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODELS = ("tiny.en", "base")
+ProtocolChoice = t.Literal["realtime", "deepgram", "both"]
+PROTOCOL_CHOICES: dict[ProtocolChoice, tuple[LiveProtocol, ...]] = {
+    "realtime": ("realtime",),
+    "deepgram": ("deepgram",),
+    "both": PROTOCOLS,
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -35,6 +42,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     size.add_argument("--smoke", action="store_const", dest="profile", const=SMOKE.name)
     parser.set_defaults(profile=FULL.name)
     parser.add_argument("--models", help=f"comma-separated (default {','.join(DEFAULT_MODELS)})")
+    parser.add_argument(
+        "--protocol",
+        choices=list(PROTOCOL_CHOICES),
+        default=None,
+        help="which live protocol to measure (default: the profile's, both)",
+    )
     parser.add_argument("--out-dir", type=Path, default=BENCH_DIR / "results")
     parser.add_argument("--shared-dir", type=Path, default=default_shared_dir())
     parser.add_argument("--report", type=Path, help="re-render the markdown of a results JSON")
@@ -93,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     from bench.live.run import LiveRun  # imports the engine: only when there is a run
 
     try:
-        run = LiveRun(profile, models, args.shared_dir)
+        protocols = PROTOCOL_CHOICES[args.protocol] if args.protocol else None
+        run = LiveRun(profile, models, args.shared_dir, protocols)
     except SharedDataMissing as missing:
         print(f"bench skipped: {missing}")
         return 0

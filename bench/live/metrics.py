@@ -7,6 +7,9 @@ A turn is everything the server said about one ``item_id``. Its figures:
   offline speech segment (Silero, no padding) that starts the turn, else the server's
   ``audio_start_ms + prefix_padding_ms``.
 - **stop → completed**: from receiving ``speech_stopped`` to receiving ``completed``.
+- **end of speech → completed**: from the wall time the audio where the turn's speech ends
+  (the end of its last offline segment, else the server's ``audio_end_ms``) had been sent, to
+  ``completed``: what the speaker waits for once they stop, the VAD's silence included.
 - **lag**: from the wall time the turn's last audio (``audio_end_ms``) had been sent to
   ``completed``. A session keeps up when its lag does not grow over the stream. Lag also
   grows with a turn's length (its final decode is longer), so the stream speaks the same
@@ -78,6 +81,20 @@ def collect_turns(events: Sequence[Received]) -> list[TurnEvents]:
     return list(turns.values())
 
 
+class Lagged(t.Protocol):
+    """What the lag figures need of a turn, whichever protocol timed it."""
+
+    @property
+    def audio_end_s(self) -> float: ...
+    @property
+    def lag(self) -> float | None: ...
+    @property
+    def failed(self) -> bool: ...
+
+
+L = t.TypeVar("L", bound=Lagged)
+
+
 def turn_onset(
     start_s: float, end_s: float, segments: Sequence[Segment], slack: float = ONSET_MATCH_SECONDS
 ) -> float | None:
@@ -87,6 +104,13 @@ def turn_onset(
         if finish > start_s and begin < end_s and begin >= start_s - slack:
             return begin
     return None
+
+
+def speech_end(onset_s: float, end_s: float, segments: Sequence[Segment]) -> float | None:
+    """End of the last offline speech segment that starts inside the turn ``[onset, end]``
+    (it may run past the server's end, which is where its VAD heard the speech stop)."""
+    ends = [finish for begin, finish in segments if onset_s <= begin < end_s]
+    return ends[-1] if ends else None
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,9 @@ class TurnTiming:
     delta_during_speech: bool  # a delta arrived before speech_stopped
     deltas: int
     stop_to_completed: float | None
+    speech_end_s: float
+    speech_end_source: t.Literal["offline", "server"]
+    speech_end_to_completed: float | None
     lag: float | None
     transcript: str | None
     deltas_join_to_transcript: bool
@@ -116,6 +143,8 @@ def time_turn(
     end = turn.audio_end_ms / 1000
     offline = turn_onset(start, end, segments)
     onset = offline if offline is not None else start
+    offline_end = speech_end(onset, end, segments)
+    spoken_to = offline_end if offline_end is not None else end
     first = turn.delta_times[0] if turn.delta_times else None
     stopped = turn.stopped_at
     completed = turn.completed_at
@@ -130,6 +159,11 @@ def time_turn(
         delta_during_speech=first is not None and stopped is not None and first < stopped,
         deltas=len(turn.deltas),
         stop_to_completed=(None if completed is None or stopped is None else completed - stopped),
+        speech_end_s=spoken_to,
+        speech_end_source="offline" if offline_end is not None else "server",
+        speech_end_to_completed=None
+        if completed is None
+        else completed - pacing.sent_by(spoken_to),
         lag=None if completed is None else completed - pacing.sent_by(end),
         transcript=turn.transcript,
         deltas_join_to_transcript=(
@@ -158,14 +192,14 @@ def slope(points: Sequence[tuple[float, float]]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
 
 
-def lag_trend(timings: Sequence[TurnTiming]) -> float:
+def lag_trend(timings: Sequence[Lagged]) -> float:
     """Least-squares seconds of lag gained per second of stream (turn lengths confound it)."""
     return slope([(tt.audio_end_s, tt.lag) for tt in timings if tt.lag is not None])
 
 
 def pass_pairs(
-    timings: Sequence[TurnTiming], pass_seconds: float, tolerance: float = PASS_MATCH_SECONDS
-) -> list[tuple[TurnTiming, TurnTiming]]:
+    timings: Sequence[L], pass_seconds: float, tolerance: float = PASS_MATCH_SECONDS
+) -> list[tuple[L, L]]:
     """(first pass, next pass) turns of the same speech: ends ``pass_seconds`` apart."""
     pairs = []
     for later in timings:
@@ -177,7 +211,7 @@ def pass_pairs(
     return pairs
 
 
-def lag_growth(timings: Sequence[TurnTiming], pass_seconds: float) -> float:
+def lag_growth(timings: Sequence[Lagged], pass_seconds: float) -> float:
     """Seconds of lag gained per second of stream: the mean lag difference of the same turns
     one pass apart, over the pass's length (NaN without a repeated turn)."""
     pairs = pass_pairs(timings, pass_seconds)
@@ -188,7 +222,7 @@ def lag_growth(timings: Sequence[TurnTiming], pass_seconds: float) -> float:
 
 
 def keeps_up(
-    timings: Sequence[TurnTiming],
+    timings: Sequence[Lagged],
     every_turn_completed: bool,
     pass_seconds: float,
     limit: float = LAG_SLOPE_LIMIT,

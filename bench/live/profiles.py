@@ -1,12 +1,16 @@
 """How much the live benchmark measures: ``full`` (the published figures, about 10 min for
 tiny.en and base), ``quick`` (two clips, one and two sessions) and ``smoke`` (one short
-clip, one session: the harness end to end, for its test)."""
+clip, one session: the harness end to end, for its test). Every level runs once per protocol
+(OpenAI Realtime, then Deepgram's live ``/v1/listen``) on the same streams."""
 
 from __future__ import annotations
 
+import typing as t
 from dataclasses import dataclass, field
 
 DEFAULT_LEVELS = (1, 2, 4)
+LiveProtocol = t.Literal["realtime", "deepgram"]
+PROTOCOLS: tuple[LiveProtocol, ...] = ("realtime", "deepgram")
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,7 @@ class LiveProfile:
     passes: int = 2  # the session speaks its clips this many times over
     levels: dict[str, tuple[int, ...]] = field(default_factory=dict)  # sessions, by model
     default_levels: tuple[int, ...] = DEFAULT_LEVELS
+    protocols: tuple[LiveProtocol, ...] = PROTOCOLS
 
     def levels_for(self, model: str) -> tuple[int, ...]:
         return self.levels.get(model, self.default_levels)

@@ -11,22 +11,47 @@ ONSET_LIMIT_SECONDS = 1.0
 STOP_LIMIT_SECONDS = 0.5
 WER_TOLERANCE = 0.01
 REAL_TIME_SESSIONS = {"tiny.en": 4, "base": 2}
+FIRST_TEXT = {"realtime": "onset_to_first_delta", "deepgram": "onset_to_first_interim"}
+FINAL_TEXT = {"realtime": "speech_end_to_completed", "deepgram": "speech_end_to_speech_final"}
+DURING_SPEECH = {
+    "realtime": "turns_with_delta_during_speech",
+    "deepgram": "turns_with_interim_during_speech",
+}
 
 
 def _measured(results: dict[str, t.Any]) -> dict[str, dict[str, t.Any]]:
     return {m: o for m, o in results["models"].items() if o.get("status") == "measured"}
 
 
-def _single(out: dict[str, t.Any]) -> dict[str, t.Any]:
-    return dict(next(level for level in out["levels"] if level["clients"] == 1))
+def protocol_of(level: dict[str, t.Any]) -> str:
+    return str(level.get("protocol", "realtime"))  # runs from before Deepgram had none
 
 
-def most_real_time(out: dict[str, t.Any]) -> int:
+def _levels(out: dict[str, t.Any], protocol: str) -> list[dict[str, t.Any]]:
+    return [lv for lv in out["levels"] if protocol_of(lv) == protocol]
+
+
+def _single(out: dict[str, t.Any], protocol: str = "realtime") -> dict[str, t.Any] | None:
+    return next((dict(lv) for lv in _levels(out, protocol) if lv["clients"] == 1), None)
+
+
+def _columns(results: dict[str, t.Any]) -> list[tuple[str, str, dict[str, t.Any]]]:
+    """(model, protocol, model's results) for every protocol a measured model ran."""
+    columns = []
+    for model, out in _measured(results).items():
+        for protocol in ("realtime", "deepgram"):
+            if _levels(out, protocol):
+                columns.append((model, protocol, out))
+    return columns
+
+
+def most_real_time(out: dict[str, t.Any], protocol: str = "realtime") -> int:
     """The largest number of sessions at which every session kept up (0 if none did)."""
-    return max((lv["clients"] for lv in out["levels"] if lv["all_keep_up"]), default=0)
+    return max((lv["clients"] for lv in _levels(out, protocol) if lv["all_keep_up"]), default=0)
 
 
-def _p50_p95(figures: dict[str, t.Any]) -> str:
+def _p50_p95(figures: dict[str, t.Any] | None) -> str:
+    figures = figures or {}
     return f"{fmt(figures.get('p50'))} / {fmt(figures.get('p95'))}"
 
 
@@ -35,9 +60,12 @@ def _verdict(value: float, limit: float) -> bool | None:
 
 
 def evaluate(results: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    """The Realtime API's targets (the Deepgram figures are reported beside, without)."""
     rows: list[dict[str, t.Any]] = []
     for model, out in _measured(results).items():
         one = _single(out)
+        if one is None:
+            continue
         onset, stop = one["onset_to_first_delta"], one["stop_to_completed"]
         p50 = float(onset.get("p50", math.nan))
         rows.append({
@@ -63,7 +91,7 @@ def evaluate(results: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         })  # fmt: skip
         wanted = REAL_TIME_SESSIONS.get(model)
         best = most_real_time(out)
-        tried = [lv["clients"] for lv in out["levels"]]
+        tried = [lv["clients"] for lv in _levels(out, "realtime")]
         rows.append({
             "model": model,
             "target": f"≥ {wanted} real-time sessions on this machine"
@@ -92,54 +120,80 @@ def banner(results: dict[str, t.Any]) -> str:
     return text
 
 
+def _keeping_up(level: dict[str, t.Any]) -> str:
+    return f"{level['sessions_keeping_up']}/{level['clients']}"
+
+
+def _during_speech(level: dict[str, t.Any]) -> str:
+    return f"{level.get(DURING_SPEECH[protocol_of(level)], 0)}/{level['turns']}"
+
+
 def levels_table(results: dict[str, t.Any]) -> str:
     rows = []
-    for model, out in _measured(results).items():
-        for lv in out["levels"]:
+    for model, protocol, out in _columns(results):
+        for lv in _levels(out, protocol):
             rows.append([
-                model, str(lv["clients"]), str(lv["turns"]),
-                _p50_p95(lv["onset_to_first_delta"]), _p50_p95(lv["stop_to_completed"]),
-                _p50_p95(lv["lag"]), fmt(lv["lag_growth_max"], 3),
-                f"{lv['sessions_keeping_up']}/{lv['clients']}",
-                f"{lv['turns_with_delta_during_speech']}/{lv['turns']}",
-                pct(lv["wer"]), fmt(lv["pacing_late_max_s"], 3),
+                model, protocol, str(lv["clients"]), str(lv["turns"]),
+                _p50_p95(lv.get(FIRST_TEXT[protocol])), _p50_p95(lv.get(FINAL_TEXT[protocol])),
+                _p50_p95(lv["stop_to_completed"]) if protocol == "realtime" else "–",
+                _p50_p95(lv["lag"]), fmt(lv["lag_growth_max"], 3), _keeping_up(lv),
+                _during_speech(lv), pct(lv["wer"]), fmt(lv["pacing_late_max_s"], 3),
             ])  # fmt: skip
-    header = ["model", "sessions", "turns", "onset → 1st delta p50 / p95 (s)",
-              "stop → completed p50 / p95 (s)", "lag p50 / p95 (s)", "lag growth max (s/s)",
-              "keeping up", "turns with a delta during speech", "live WER",
-              "client late max (s)"]  # fmt: skip
+    header = ["model", "protocol", "sessions", "turns", "onset → 1st text p50 / p95 (s)",
+              "end of speech → final p50 / p95 (s)", "stop → completed p50 / p95 (s)",
+              "lag p50 / p95 (s)", "lag growth max (s/s)", "keeping up",
+              "turns with text during speech", "live WER", "client late max (s)"]  # fmt: skip
     return table(header, rows)
 
 
 def summary_table(results: dict[str, t.Any]) -> str:
-    measured = _measured(results)
+    """The two protocols side by side for every model: Realtime's delta and completed,
+    Deepgram's interim and speech_final."""
+    columns = _columns(results)
     rows: list[list[str]] = []
 
-    def add(label: str, cell: t.Callable[[dict[str, t.Any]], str]) -> None:
-        rows.append([label, *(cell(out) for out in measured.values())])
+    def add(label: str, cell: t.Callable[[str, dict[str, t.Any]], str]) -> None:
+        rows.append([label, *(cell(protocol, out) for _, protocol, out in columns)])
 
-    add("onset → first delta, 1 session, p50 / p95 (s)",
-        lambda o: _p50_p95(_single(o)["onset_to_first_delta"]))  # fmt: skip
+    def one(key: t.Callable[[str], str | None]) -> t.Callable[[str, dict[str, t.Any]], str]:
+        def cell(protocol: str, out: dict[str, t.Any]) -> str:
+            level, name = _single(out, protocol), key(protocol)
+            return "–" if level is None or name is None else _p50_p95(level.get(name))
+
+        return cell
+
+    add("onset → first text (delta / interim), 1 session, p50 / p95 (s)",
+        one(FIRST_TEXT.get))  # fmt: skip
+    add("end of speech → final (completed / speech_final), 1 session, p50 / p95 (s)",
+        one(FINAL_TEXT.get))  # fmt: skip
     add("speech_stopped → completed, 1 session, p50 / p95 (s)",
-        lambda o: _p50_p95(_single(o)["stop_to_completed"]))  # fmt: skip
-    add("turns with a delta before speech_stopped, 1 session", _during_speech_cell)
-    add("WER live / file", lambda o: f"{pct(_single(o)['wer'])} / {pct(o['file']['wer'])}")
-    add("real-time sessions (every one keeping up)", lambda o: str(most_real_time(o)))
-    for clients in sorted({lv["clients"] for o in measured.values() for lv in o["levels"]}):
-        add(f"{clients} sessions: stop → completed p50 / p95, lag growth", _level_cell(clients))
-    return table(["", *measured], rows)
+        one(lambda p: "stop_to_completed" if p == "realtime" else None))  # fmt: skip
+    add("lag, 1 session, p50 / p95 (s)", one(lambda p: "lag"))
+    add("turns with text during speech, 1 session", _during_speech_cell)
+    add("WER live / file", _wer_cell)
+    add("real-time sessions (every one keeping up)",
+        lambda protocol, out: str(most_real_time(out, protocol)))  # fmt: skip
+    levels = {lv["clients"] for _, protocol, out in columns for lv in _levels(out, protocol)}
+    for clients in sorted(levels):
+        add(f"{clients} sessions: lag p50 / p95, lag growth", _level_cell(clients))
+    return table(["", *(f"{model} {protocol}" for model, protocol, _ in columns)], rows)
 
 
-def _during_speech_cell(out: dict[str, t.Any]) -> str:
-    one = _single(out)
-    return f"{one['turns_with_delta_during_speech']}/{one['turns']}"
+def _during_speech_cell(protocol: str, out: dict[str, t.Any]) -> str:
+    one = _single(out, protocol)
+    return "–" if one is None else _during_speech(one)
 
 
-def _level_cell(clients: int) -> t.Callable[[dict[str, t.Any]], str]:
-    def cell(out: dict[str, t.Any]) -> str:
-        for lv in out["levels"]:
+def _wer_cell(protocol: str, out: dict[str, t.Any]) -> str:
+    one = _single(out, protocol)
+    return "–" if one is None else f"{pct(one['wer'])} / {pct(out['file']['wer'])}"
+
+
+def _level_cell(clients: int) -> t.Callable[[str, dict[str, t.Any]], str]:
+    def cell(protocol: str, out: dict[str, t.Any]) -> str:
+        for lv in _levels(out, protocol):
             if lv["clients"] == clients:
-                return f"{_p50_p95(lv['stop_to_completed'])}, {fmt(lv['lag_growth_max'], 3)}"
+                return f"{_p50_p95(lv['lag'])}, {fmt(lv['lag_growth_max'], 3)}"
         return "–"
 
     return cell
@@ -154,16 +208,40 @@ def targets_table(results: dict[str, t.Any]) -> str:
 def turns_table(results: dict[str, t.Any]) -> str:
     rows = []
     for model, out in _measured(results).items():
-        session = _single(out)["sessions"][0]
-        for tt in session["timings"]:
+        one = _single(out)
+        if one is None:
+            continue
+        for tt in one["sessions"][0]["timings"]:
             rows.append([
                 model, f"{tt['onset_s']:.2f} ({tt['onset_source']})", f"{tt['audio_end_s']:.2f}",
                 fmt(tt["onset_to_first_delta"]), str(tt["deltas"]),
                 "yes" if tt["delta_during_speech"] else "no",
-                fmt(tt["stop_to_completed"]), fmt(tt["lag"]), (tt["transcript"] or "")[:80],
+                fmt(tt["stop_to_completed"]), fmt(tt.get("speech_end_to_completed")),
+                fmt(tt["lag"]), (tt["transcript"] or "")[:80],
             ])  # fmt: skip
     header = ["model", "onset s", "end s", "onset → 1st delta", "deltas", "delta in speech",
-              "stop → completed", "lag", "transcript"]  # fmt: skip
+              "stop → completed", "end of speech → completed", "lag", "transcript"]  # fmt: skip
+    return table(header, rows)
+
+
+def segments_table(results: dict[str, t.Any]) -> str:
+    rows = []
+    for model, out in _measured(results).items():
+        one = _single(out, "deepgram")
+        if one is None:
+            continue
+        for tt in one["sessions"][0]["timings"]:
+            rows.append([
+                model, f"{tt['onset_s']:.2f} ({tt['onset_source']})",
+                f"{tt['speech_end_s']:.2f} ({tt['speech_end_source']})",
+                fmt(tt["onset_to_first_interim"]), str(tt["interims"]),
+                "yes" if tt["interim_during_speech"] else "no",
+                "yes" if tt["speech_final"] else "no", fmt(tt["speech_end_to_speech_final"]),
+                fmt(tt["lag"]), (tt["transcript"] or "")[:80],
+            ])  # fmt: skip
+    header = ["model", "onset s", "end of speech s", "onset → 1st interim", "interims",
+              "interim in speech", "speech_final", "end of speech → speech_final", "lag",
+              "transcript"]  # fmt: skip
     return table(header, rows)
 
 
@@ -184,10 +262,21 @@ def environment(results: dict[str, t.Any]) -> str:
         "N-th",
         f"- Server VAD: threshold {vad['threshold']}, prefix {vad['prefix_padding_ms']} ms, "
         f"silence {vad['silence_duration_ms']} ms",
+        *_deepgram_line(results),
         f"- Run: {results['mode']} profile, started {results['started_at']}, took "
         f"{results['duration_s'] / 60:.1f} min, load average at start "
         f"{', '.join(f'{x:.2f}' for x in results['load']['loadavg_at_start'])}",
     ])  # fmt: skip
+
+
+def _deepgram_line(results: dict[str, t.Any]) -> list[str]:
+    if "deepgram" not in results.get("protocols", ()):
+        return []
+    query = "&".join(f"{k}={v}" for k, v in results["deepgram_query"].items())
+    return [
+        f"- Deepgram: `{results['deepgram_path']}?{query}`, the same chunks as binary frames, "
+        "then `CloseStream`; the session ends with `Metadata`"
+    ]
 
 
 def render(results: dict[str, t.Any]) -> str:
@@ -200,8 +289,10 @@ def render(results: dict[str, t.Any]) -> str:
         "## Summary\n\n" + summary_table(results),
         "## Targets\n\n" + targets_table(results),
         "## Concurrency levels\n\n" + levels_table(results),
-        "## Turns of the single session\n\n" + turns_table(results),
+        "## Turns of the single Realtime session\n\n" + turns_table(results),
     ]  # fmt: skip
+    if any(protocol == "deepgram" for _, protocol, _ in _columns(results)):
+        parts.append("## Segments of the single Deepgram session\n\n" + segments_table(results))
     for model, out in results["models"].items():
         if out.get("status") != "measured":
             parts.append(f"**{model}**: not measured: {out.get('reason') or out.get('error')}")

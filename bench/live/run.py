@@ -1,5 +1,6 @@
 """One live benchmark run: for every model a server subprocess, the streams transcribed once
-as files over HTTP (also the warm-up), then each concurrency level's sessions at once."""
+as files over HTTP (also the warm-up), then each concurrency level's sessions at once, once
+per protocol (Realtime, then Deepgram, on the same streams)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,16 @@ from whisperd.store.catalog import ModelNotFoundError, ModelUnavailableError, lo
 from bench import system
 from bench.client import new_client, transcribe_json
 from bench.corpus import Clip, Corpus
-from bench.live.profiles import LiveProfile
-from bench.live.session import TurnDetection, run_session
+from bench.live.deepgram_session import LISTEN_PATH, ListenOptions, run_deepgram_session
+from bench.live.profiles import LiveProfile, LiveProtocol
+from bench.live.session import REALTIME_PATH, SessionRecord, TurnDetection, run_session
 from bench.live.streams import LiveStream, build_stream, live_rows, rotated
-from bench.live.summary import level_summary, session_summary
+from bench.live.summary import (
+    deepgram_level_summary,
+    deepgram_session_summary,
+    level_summary,
+    session_summary,
+)
 from bench.progress import log
 from bench.server import Server
 from bench.textmetrics import corpus_wer
@@ -46,15 +53,24 @@ def served_code() -> str:
 
 
 class LiveRun:
-    def __init__(self, profile: LiveProfile, models: list[str], shared_dir: Path) -> None:
+    def __init__(
+        self,
+        profile: LiveProfile,
+        models: list[str],
+        shared_dir: Path,
+        protocols: tuple[LiveProtocol, ...] | None = None,
+    ) -> None:
         self.profile = profile
         self.models = models
+        self.protocols = protocols or profile.protocols
         self.settings = load_settings(None)
         self.cache_dir = Path(self.settings.cache_dir).expanduser()
         self.scratch = Path(tempfile.mkdtemp(prefix="whisperd-live-bench-"))
         self.corpus = Corpus(shared_dir / "audio", self.scratch)
         self.rows = live_rows(self.corpus, profile.clips)
         self.turn_detection = TurnDetection()
+        # Deepgram's turns end on the same silence as the Realtime session's
+        self.listen = ListenOptions(endpointing_ms=self.turn_detection.silence_duration_ms)
         self.errors: list[str] = []
         self._streams: dict[int, LiveStream] = {}
 
@@ -75,7 +91,8 @@ class LiveRun:
         started = dt.datetime.now(dt.timezone.utc)
         first = self.stream(0)
         log(
-            f"live profile {self.profile.name}; models {self.models}; stream "
+            f"live profile {self.profile.name}; models {self.models}; protocols "
+            f"{', '.join(self.protocols)}; stream "
             f"{first.duration_s:.1f} s of {len(first.utterances)} utterances"
         )
         results: dict[str, t.Any] = {
@@ -87,7 +104,11 @@ class LiveRun:
             "versions": system.versions(),
             "git": system.git_state(),
             "served_code": served_code(),
+            "protocols": list(self.protocols),
             "turn_detection": asdict(self.turn_detection),
+            "realtime_path": REALTIME_PATH,
+            "deepgram_path": LISTEN_PATH,
+            "deepgram_query": self.listen.query("<model>"),
             "chunk_seconds": 0.1,
             "stream": first.describe(),
             "clips": [row.path for row in self.rows],
@@ -121,15 +142,11 @@ class LiveRun:
             out["file"] = self.file_transcription(server.base_url, model, self.stream(0))
             out["levels"] = []
             for clients in self.profile.levels_for(model):
-                log(f"[{model}] {clients} live session(s)")
-                level = asyncio.run(self.level(server.base_url, model, clients))
-                log(
-                    f"[{model}] {clients}: onset→delta p50 "
-                    f"{level['onset_to_first_delta'].get('p50', float('nan')):.2f} s, "
-                    f"stop→completed p50 {level['stop_to_completed'].get('p50', float('nan')):.2f}"
-                    f" s, keeping up {level['sessions_keeping_up']}/{clients}"
-                )
-                out["levels"].append(level)
+                for protocol in self.protocols:
+                    log(f"[{model}] {clients} live {protocol} session(s)")
+                    level = asyncio.run(self.level(server.base_url, model, clients, protocol))
+                    log(f"[{model}] {clients} {protocol}: {progress_line(level)}")
+                    out["levels"].append(level)
             out["peak_rss"] = server.peak_rss()
         return out
 
@@ -147,15 +164,42 @@ class LiveRun:
             "wer": corpus_wer([(stream.reference, answer.text)]),
         }
 
-    async def level(self, base_url: str, model: str, clients: int) -> dict[str, t.Any]:
+    async def level(
+        self, base_url: str, model: str, clients: int, protocol: LiveProtocol
+    ) -> dict[str, t.Any]:
         streams = [self.stream(i) for i in range(clients)]
         start_at = time.monotonic() + START_SECONDS
+        prefix = self.turn_detection.prefix_padding_ms / 1000
+        records: list[SessionRecord]
+        if protocol == "deepgram":
+            records = await asyncio.gather(*(
+                run_deepgram_session(base_url, model, s, self.listen, start_at) for s in streams
+            ))  # fmt: skip
+            return deepgram_level_summary(clients, [
+                deepgram_session_summary(record, stream, prefix)
+                for record, stream in zip(records, streams, strict=True)
+            ])  # fmt: skip
         records = await asyncio.gather(
             *(run_session(base_url, model, s, self.turn_detection, start_at) for s in streams)
         )
-        prefix = self.turn_detection.prefix_padding_ms / 1000
         sessions = [
             session_summary(record, stream, prefix)
             for record, stream in zip(records, streams, strict=True)
         ]
         return level_summary(clients, sessions)
+
+
+def progress_line(level: dict[str, t.Any]) -> str:
+    def p50(key: str) -> str:
+        return f"{level[key].get('p50', float('nan')):.2f} s"
+
+    if level["protocol"] == "deepgram":
+        first, final = p50("onset_to_first_interim"), p50("speech_end_to_speech_final")
+        return (
+            f"onset→interim p50 {first}, speech end→speech_final p50 {final}, "
+            f"keeping up {level['sessions_keeping_up']}/{level['clients']}"
+        )
+    return (
+        f"onset→delta p50 {p50('onset_to_first_delta')}, stop→completed p50 "
+        f"{p50('stop_to_completed')}, keeping up {level['sessions_keeping_up']}/{level['clients']}"
+    )

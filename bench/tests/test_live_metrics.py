@@ -9,9 +9,7 @@ import pytest
 from bench.live.metrics import (
     COMMITTED,
     COMPLETED,
-    DELTA,
     STARTED,
-    STOPPED,
     Received,
     TurnTiming,
     collect_turns,
@@ -21,35 +19,14 @@ from bench.live.metrics import (
     lag_trend,
     pass_pairs,
     slope,
+    speech_end,
     time_turn,
     turn_onset,
 )
-from bench.live.pacing import Pacing
+from bench.tests.live_events import pacing_from, turn_events
 from bench.textmetrics import corpus_wer
 
 PREFIX = 0.3
-
-
-def turn_events(
-    item: str, start_ms: int, end_ms: int, at: dict[str, float], words: list[str]
-) -> list[Received]:
-    """A VAD turn's events at the given wall times (deltas at ``delta0``, ``delta1``...)."""
-    events: list[Received] = [
-        (at["started"], {"type": STARTED, "item_id": item, "audio_start_ms": start_ms}),
-        (at["stopped"], {"type": STOPPED, "item_id": item, "audio_end_ms": end_ms}),
-        (at["stopped"] + 0.001, {"type": COMMITTED, "item_id": item}),
-    ]
-    for index, word in enumerate(words):
-        events.append((at[f"delta{index}"], {"type": DELTA, "item_id": item, "delta": word}))
-    transcript = "".join(words)
-    events.append((at["completed"], {"type": COMPLETED, "item_id": item, "transcript": transcript}))
-    return sorted(events, key=lambda e: e[0])
-
-
-def pacing_from(started: float, seconds: float) -> Pacing:
-    """Every 100 ms chunk sent exactly on time."""
-    chunks = round(seconds / 0.1)
-    return Pacing(started, 0.1, [started + (k + 1) * 0.1 for k in range(chunks)])
 
 
 def test_events_are_grouped_by_item_in_the_order_the_server_named_them() -> None:
@@ -71,6 +48,13 @@ def test_onset_is_the_offline_segment_that_starts_the_turn() -> None:
     assert turn_onset(2.05, 3.0, segments) == 2.1  # an earlier turn owns the segment before
 
 
+def test_speech_ends_with_the_last_offline_segment_that_starts_in_the_turn() -> None:
+    segments = [(0.2, 0.6), (1.05, 2.0), (2.1, 3.05), (3.6, 4.0)]
+    assert speech_end(1.05, 3.0, segments) == 3.05  # past the server's end: it heard it early
+    assert speech_end(1.05, 1.9, segments) == 2.0
+    assert speech_end(5.0, 6.0, segments) is None
+
+
 def test_a_turn_s_latencies_are_measured_from_the_audio_s_send_time() -> None:
     started = 100.0
     pacing = pacing_from(started, 5.0)
@@ -83,6 +67,8 @@ def test_a_turn_s_latencies_are_measured_from_the_audio_s_send_time() -> None:
     assert timing.onset_to_first_delta == pytest.approx(at["delta0"] - (started + 1.1))
     assert timing.stop_to_completed == pytest.approx(at["completed"] - at["stopped"])
     assert timing.lag == pytest.approx(at["completed"] - (started + 2.5))
+    assert timing.speech_end_source == "offline" and timing.speech_end_s == 2.5
+    assert timing.speech_end_to_completed == pytest.approx(at["completed"] - (started + 2.5))
     assert timing.delta_during_speech and timing.deltas == 2
     assert timing.deltas_join_to_transcript
 
@@ -95,6 +81,7 @@ def test_without_an_offline_segment_the_server_onset_is_used() -> None:
     assert timing is not None
     assert timing.onset_source == "server"
     assert timing.onset_s == pytest.approx(0.7 + PREFIX)
+    assert timing.speech_end_source == "server" and timing.speech_end_s == 2.5
     assert not timing.delta_during_speech  # its only delta came with the final decode
 
 
@@ -125,7 +112,8 @@ def timing(end_s: float, lag: float, failed: bool = False) -> TurnTiming:
     return TurnTiming(
         item_id=f"i{end_s}", audio_start_s=end_s - 1, audio_end_s=end_s, onset_s=end_s - 1,
         onset_source="offline", onset_to_first_delta=0.5, delta_during_speech=True, deltas=1,
-        stop_to_completed=lag - 0.5, lag=lag, transcript="x", deltas_join_to_transcript=True,
+        stop_to_completed=lag - 0.5, speech_end_s=end_s, speech_end_source="offline",
+        speech_end_to_completed=lag, lag=lag, transcript="x", deltas_join_to_transcript=True,
         failed=failed,
     )  # fmt: skip
 

@@ -1,6 +1,6 @@
-"""The live benchmark end to end (``--smoke``): a real server, a real WebSocket session fed
-at real-time pace with one short clip, tiny.en. Speed is never asserted (the machine is
-shared); the figures must exist and make sense."""
+"""The live benchmark end to end (``--smoke``): a real server, one real WebSocket session per
+protocol (Realtime, Deepgram) fed at real-time pace with one short clip, tiny.en. Speed is
+never asserted (the machine is shared); the figures must exist and make sense."""
 
 from __future__ import annotations
 
@@ -38,9 +38,14 @@ def smoke(tmp_path_factory: pytest.TempPathFactory, shared_audio: Path) -> dict[
     return dict(json.loads(json_path.read_text()))
 
 
+def level_of(smoke: dict[str, t.Any], protocol: str) -> dict[str, t.Any]:
+    (level,) = [lv for lv in smoke["models"]["tiny.en"]["levels"] if lv["protocol"] == protocol]
+    return dict(level)
+
+
 def test_the_session_ran_and_its_turn_completed(smoke: dict[str, t.Any]) -> None:
     assert smoke["errors"] == []
-    (level,) = smoke["models"]["tiny.en"]["levels"]
+    level = level_of(smoke, "realtime")
     (session,) = level["sessions"]
     assert session["drained"] and session["errors"] == []
     assert session["turns"] >= 1 and level["failed_turns"] == 0
@@ -48,17 +53,33 @@ def test_the_session_ran_and_its_turn_completed(smoke: dict[str, t.Any]) -> None
 
 
 def test_the_latencies_are_positive_and_ordered(smoke: dict[str, t.Any]) -> None:
-    (level,) = smoke["models"]["tiny.en"]["levels"]
+    level = level_of(smoke, "realtime")
     for timing in level["sessions"][0]["timings"]:
         assert timing["onset_to_first_delta"] > 0
         assert timing["stop_to_completed"] > 0
         assert timing["lag"] >= timing["stop_to_completed"]  # stopped comes after the audio
+        assert timing["speech_end_to_completed"] > timing["stop_to_completed"]
+
+
+def test_the_deepgram_session_ended_its_segments_with_speech_final(
+    smoke: dict[str, t.Any],
+) -> None:
+    level = level_of(smoke, "deepgram")
+    (session,) = level["sessions"]
+    assert session["drained"] and session["errors"] == []  # Metadata after CloseStream
+    assert session["turns"] >= 1 and level["failed_turns"] == 0
+    assert level["finals_without_speech_final"] == 0
+    for timing in session["timings"]:
+        assert timing["speech_end_to_speech_final"] > 0 and timing["lag"] > 0
+        if timing["interims"]:  # a partial decode ran before the final (an idle worker)
+            assert timing["onset_to_first_interim"] > 0
+    assert level["wer"] < 0.25
 
 
 def test_live_and_file_transcribe_the_clip_well(smoke: dict[str, t.Any]) -> None:
     model = smoke["models"]["tiny.en"]
     assert model["file"]["wer"] < 0.25
-    assert model["levels"][0]["wer"] < 0.25
+    assert level_of(smoke, "realtime")["wer"] < 0.25
 
 
 def test_the_run_records_the_code_it_served_and_the_machine_load(

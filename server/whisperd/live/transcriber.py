@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from whisperd.core.scheduler import QueueStats
 from whisperd.core.service import Service
 from whisperd.engine.audio import SAMPLE_RATE
 from whisperd.engine.transcribe import DecodeOptions, Transcript, Word
@@ -147,6 +148,14 @@ class _ClosedTurn:
     turn: _OpenTurn
     samples: np.ndarray
     previous_item_id: str | None
+
+
+def partial_may_run(queue: QueueStats, workers: int, *, finals_pending: bool) -> bool:
+    """Partials only use an idle worker, so they never delay anything: none of the session's
+    own committed turns awaits its final, nothing is queued, and fewer requests run than
+    there are workers (``queue.workers`` counts batch slots, and a partial batched with
+    another request slows that request down)."""
+    return not finals_pending and queue.waiting == 0 and queue.running < workers
 
 
 class LiveTranscriber:
@@ -300,10 +309,10 @@ class LiveTranscriber:
         self, samples: np.ndarray, options: DecodeOptions, *, final: bool
     ) -> Transcript | None:
         assert self._model is not None
-        if not final:
-            queue = self.service.queue()
-            if queue.waiting or queue.running >= queue.workers:
-                return None  # partials only use an idle worker: they never delay anything
+        if not final and not partial_may_run(
+            self.service.queue(), self.service.sizing.workers, finals_pending=self.busy
+        ):
+            return None
         try:
             job = self.service.job(self._model, samples, options, beyond_limit=final)
         except ApiError as exc:
