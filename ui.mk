@@ -2,7 +2,7 @@
 # the page itself in headless Debian chromium driven by Playwright for Python, against a
 # served whisperd. Needs ../shared for the speech clips (the browser tests skip without).
 
-.PHONY: test-ui ui-deps
+.PHONY: test-ui ui-deps ui-screenshots
 
 UI_STAMP := $(VENV)/.ui-deps
 UI_APT_PACKAGES := chromium
@@ -19,3 +19,7 @@ ui-deps: install $(UI_STAMP)
 
 test-ui: ui-deps
 	@$(call run_pytest,tests/test_ui_routes.py tests/test_ui_browser.py)
+
+# The same tests, with the screenshots written to docs/images/ (the README shows them).
+ui-screenshots: ui-deps
+	@WHISPERD_UI_SCREENSHOTS=$(CURDIR)/docs/images $(call run_pytest,tests/test_ui_browser.py)

@@ -1,12 +1,16 @@
 """The web page in a real browser (headless Debian chromium, driven by Playwright) against a
 served whisperd (tiny.en): a file upload with live text, downloads and word highlighting;
 the microphone over the Realtime socket, fed by chromium's fake capture device; the API-key
-prompt. Every test fails on any console error. Screenshots go to docs/images/."""
+prompt. Every test fails on any console error. Screenshots go to a temporary folder, or to
+WHISPERD_UI_SCREENSHOTS (`make ui-screenshots` sets docs/images/), so a test run never edits
+a tracked file."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 import typing as t
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +20,7 @@ import numpy as np
 import pytest
 
 from tests.support.browser import DESKTOP, PHONE, Browser, chromium
-from tests.support.paths import REPO, shared_path
+from tests.support.paths import shared_path
 from tests.support.server import ServerProcess, start_server
 from tests.support.wer import normalise, read_manifest, word_error_rate
 
@@ -26,7 +30,7 @@ if t.TYPE_CHECKING:
 pytestmark = pytest.mark.shared
 
 CLIP = "en_read/whisper.cpp__jfk.wav"
-IMAGES = REPO / "docs" / "images"
+IMAGES = Path(os.environ.get("WHISPERD_UI_SCREENSHOTS") or tempfile.mkdtemp(prefix="ui-shots-"))
 API_KEY = "ui-test-key"
 # tiny.en on a short clip; the page's own words, not a fixed transcript, are what is compared.
 LIVE_MAX_WER = 0.4
