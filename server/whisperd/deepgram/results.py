@@ -64,15 +64,35 @@ def dg_words(
     words: Iterable[t.Any], offset: float = 0.0, *, written: t.Callable[[t.Any], str]
 ) -> list[DgWord]:
     """Words of the core (engine ``Word`` or live ``TimedWord``), shifted by ``offset``."""
-    out = []
+    out: list[DgWord] = []
     for word in words:
-        text = written(word).strip()
+        raw = written(word)
+        text = raw.strip()
+        start, end = round(word.start + offset, 3), round(word.end + offset, 3)
+        if out and _continues(out[-1].punctuated, raw):  # "flower" "-fattened": one word
+            last = out[-1]
+            glued = last.punctuated + text
+            out[-1] = replace(
+                last,
+                word=plain_word(glued),
+                punctuated=glued,
+                end=max(end, last.end),
+                confidence=round(min(last.confidence, word.probability), 4),
+            )
+            continue
         plain = plain_word(text)
         if not plain:
             continue
-        start, end = round(word.start + offset, 3), round(word.end + offset, 3)
         out.append(DgWord(plain, text, start, max(end, start), round(word.probability, 4)))
     return out
+
+
+def _continues(previous: str, raw: str) -> bool:
+    """Whisper splits some words into pieces without a space between them; a piece that
+    joins a hyphen or an apostrophe is the same written word."""
+    if not raw or raw[0].isspace():
+        return False
+    return raw[0] in "-'\u2019" or previous.endswith("-")
 
 
 def transcript(words: Sequence[DgWord], punctuated: bool) -> str:
