@@ -11,21 +11,17 @@ import pytest
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
 from whisperd.engine.transcribe import Cancelled, DecodeOptions, start_transcription, transcribe
 from whisperd.store.catalog import KNOWN_MODELS, ModelNotFoundError
-from whisperd.store.manager import ModelManager, RuntimeOptions
+from whisperd.store.manager import ModelManager
 from whisperd.store.packs import MARKER_FILE, ModelPack, PackError, assembled_directory
 
 from tests.support.audio import GeneratedAudio, read_wav
+from tests.support.models import model_manager
 from tests.support.wer import word_error_rate
 
 
 @pytest.fixture(scope="module")
 def manager(model_cache_dir: Path) -> ModelManager:
-    return ModelManager(
-        default_model="base",
-        cache_dir=model_cache_dir,
-        runtime=RuntimeOptions(cpu_threads=2),
-        max_loaded=2,
-    )
+    return model_manager(model_cache_dir, "base")
 
 
 @pytest.fixture(scope="module")

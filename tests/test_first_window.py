@@ -21,8 +21,9 @@ from whisperd.engine.transcribe import (
     transcribe,
 )
 from whisperd.settings import Settings
-from whisperd.store.manager import LoadedModel, ModelManager, RuntimeOptions
+from whisperd.store.manager import LoadedModel, ModelManager
 
+from tests.support.models import model_manager
 from tests.support.paths import shared_path
 from tests.support.wer import word_error_rate
 
@@ -33,12 +34,7 @@ LIBRISPEECH = "audio/en_read/Speech2Text__1089-134686-0000.flac"  # 10 s
 
 @pytest.fixture(scope="module")
 def manager(model_cache_dir: Path) -> ModelManager:
-    return ModelManager(
-        default_model="tiny.en",
-        cache_dir=model_cache_dir,
-        runtime=RuntimeOptions(cpu_threads=2),
-        max_loaded=2,
-    )
+    return model_manager(model_cache_dir, "tiny.en")
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import pytest
 from whisperd.engine.audio import decode_audio
 from whisperd.engine.transcribe import DecodeOptions, Transcript, transcribe
 from whisperd.engine.whisper import Whisper
-from whisperd.store.manager import ModelManager, RuntimeOptions
 
 from tests.support.audio import GeneratedAudio
+from tests.support.models import model_manager
 
 # Samples at 0.6 straight away: the fallback's own draws, without the beam search first.
 SAMPLED = DecodeOptions(temperature=0.6, fallback=False)
@@ -22,12 +22,7 @@ SAMPLED = DecodeOptions(temperature=0.6, fallback=False)
 
 @pytest.fixture(scope="module")
 def whisper(model_cache_dir: Path) -> Whisper:
-    manager = ModelManager(
-        default_model="tiny.en",
-        cache_dir=model_cache_dir,
-        runtime=RuntimeOptions(cpu_threads=2),
-        max_loaded=1,
-    )
+    manager = model_manager(model_cache_dir, "tiny.en", max_loaded=1)
     return manager.get("tiny.en").whisper
 
 
