@@ -28,11 +28,22 @@ import numpy as np
 from whisperd import errors
 from whisperd.core.scheduler import QueueFullError, QueueStats, Scheduler, Ticket
 from whisperd.core.sizing import Sizing, size_for
-from whisperd.diarize import Diarizer, SpeakerEncoder, WeightsNotFoundError
+from whisperd.diarize import (
+    DiarizationCancelled,
+    Diarizer,
+    SessionSpeakers,
+    SpeakerEncoder,
+    SpeakerSegment,
+    WeightsNotFoundError,
+)
+from whisperd.diarize.assign import Segment as PlainSegment
+from whisperd.diarize.assign import Word as PlainWord
+from whisperd.diarize.assign import assign_speakers
 from whisperd.diarize.checkpoint import CheckpointError
 from whisperd.diarize.transcript import DiarizedTranscript, speaker_segments
 from whisperd.engine.audio import (
     MIN_DURATION_SECONDS,
+    SAMPLE_RATE,
     AudioDecodeError,
     AudioTooLongError,
     AudioTooShortError,
@@ -333,8 +344,8 @@ class Service:
 
     async def diarize(self, job: Job, known: t.Sequence[KnownVoice] = ()) -> DiarizedTranscript:
         """Transcribe ``job`` with word timestamps, then find who spoke when and split the
-        segments by speaker, in the same worker; cancelling stops it between the steps (or
-        inside the transcription)."""
+        segments by speaker, in the same worker; cancelling stops it inside the
+        transcription or between the diarizer's steps."""
 
         def work(cancel: threading.Event) -> DiarizedTranscript:
             started = time.monotonic()
@@ -344,7 +355,10 @@ class Service:
                 raise Cancelled()
             diarizer = self.diarizer()
             started = time.monotonic()
-            turns = diarizer.diarize(job.audio.samples, known=known)
+            try:
+                turns = diarizer.diarize(job.audio.samples, known=known, cancel=cancel)
+            except DiarizationCancelled as exc:
+                raise Cancelled() from exc
             logger.debug(
                 "diarized %.1f s of audio in %.2f s", job.audio.duration, time.monotonic() - started
             )
@@ -355,6 +369,34 @@ class Service:
             return await self.scheduler.run(work, job.ticket)
         finally:
             job.close()
+
+    async def diarize_turn(
+        self,
+        samples: np.ndarray,
+        words: t.Sequence[PlainWord],
+        speakers: SessionSpeakers,
+    ) -> list[SpeakerSegment]:
+        """One live turn's words (times from the turn's start) in speaker segments, labelled
+        as the session's ``speakers`` know them; a place in the queue like a final decode's.
+        Cancelling stops it between the diarizer's steps."""
+        ticket = self.admit(beyond_limit=True)
+        duration = len(samples) / SAMPLE_RATE
+
+        def work(cancel: threading.Event) -> list[SpeakerSegment]:
+            try:
+                turns = self.diarizer().diarize_turn(samples, speakers, cancel=cancel)
+            except DiarizationCancelled as exc:
+                raise Cancelled() from exc
+            text = "".join(word.text for word in words)
+            whole = PlainSegment(0.0, duration, text, tuple(words))
+            fallback = speakers.labels[0] if speakers.labels else "A"
+            segments = assign_speakers([whole] if words else [], turns, unknown=fallback)
+            return [segment for segment in segments if segment.text.strip()]
+
+        try:
+            return await self.scheduler.run(work, ticket)
+        finally:
+            ticket.close()
 
     def _record(self, job: Job, seconds: float) -> None:
         self.metrics.record_inference(job.options.task, job.model.id, job.audio.duration, seconds)

@@ -8,9 +8,14 @@ nearest centroid.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
+
+from whisperd.diarize.cancel import check_cancel
+
+CANCEL_CHECK_MERGES = 32  # merges between two looks at the cancel flag
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,11 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def agglomerate(
-    points: np.ndarray, *, threshold: float, max_clusters: int | None = None
+    points: np.ndarray,
+    *,
+    threshold: float,
+    max_clusters: int | None = None,
+    cancel: threading.Event | None = None,
 ) -> np.ndarray:
     """Average-linkage clustering of unit vectors; merging stops once the closest two clusters
     are more than ``threshold`` apart in cosine distance (or earlier, not later, than needed to
@@ -44,6 +53,8 @@ def agglomerate(
     members = np.arange(n)
     n_active = n
     while n_active > 1:
+        if (n - n_active) % CANCEL_CHECK_MERGES == 0:
+            check_cancel(cancel)
         flat = int(np.argmin(dist))
         i, j = divmod(flat, n)
         if dist[i, j] > threshold and (max_clusters is None or n_active <= max_clusters):
@@ -82,6 +93,7 @@ def cluster_embeddings(
     refine_iterations: int = 5,
     max_points: int = 800,
     merge_similarity: float | None = None,
+    cancel: threading.Event | None = None,
 ) -> Clustering:
     """Cluster (n, dim) unit embeddings into speakers.
 
@@ -95,9 +107,11 @@ def cluster_embeddings(
     if n == 0:
         return Clustering(np.zeros(0, dtype=np.int64), np.zeros((0, embeddings.shape[1])))
     pooled, owner = _pool(embeddings, max_points)
-    labels = agglomerate(pooled, threshold=threshold, max_clusters=max_speakers)[owner]
+    labels = agglomerate(pooled, threshold=threshold, max_clusters=max_speakers, cancel=cancel)
+    labels = labels[owner]
     centroids = _centroids(embeddings, labels)
     for _ in range(refine_iterations):
+        check_cancel(cancel)
         counts = np.bincount(labels, minlength=len(centroids))
         keep = counts >= max(1, int(np.ceil(min_cluster_fraction * n)))
         if not keep.any():

@@ -5,11 +5,13 @@ the name of a matching known speaker)."""
 from __future__ import annotations
 
 import string
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from whisperd.diarize.cancel import check_cancel
 from whisperd.diarize.cluster import Clustering, cluster_embeddings
 from whisperd.diarize.embedding import EMBEDDING_SIZE, WINDOW_SAMPLES, SpeakerEncoder
 from whisperd.diarize.features import SAMPLE_RATE
@@ -188,13 +190,20 @@ class Diarizer:
         self.options = options or DiarizeOptions()
 
     def analyse(
-        self, samples: np.ndarray, *, speech_regions: Sequence[Region] | None = None
+        self,
+        samples: np.ndarray,
+        *,
+        speech_regions: Sequence[Region] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Analysis:
-        """Speech regions (Silero VAD unless given) and their window embeddings."""
+        """Speech regions (Silero VAD unless given) and their window embeddings. A set
+        ``cancel`` stops it (``DiarizationCancelled``) after the VAD or between two batches of
+        windows."""
         samples = np.asarray(samples, dtype=np.float32)
         duration = len(samples) / SAMPLE_RATE
         if speech_regions is None:
             regions = detect_speech(samples, self.options)
+            check_cancel(cancel)
         else:
             regions = list(speech_regions)
         regions = [(max(0.0, a), min(duration, b)) for a, b in regions]
@@ -203,25 +212,24 @@ class Diarizer:
         if not starts:
             return Analysis(duration, [], [], np.zeros((0, EMBEDDING_SIZE), np.float32))
         # Windows are cut a batch at a time: all at once they would take 100 KB per window.
-        batch = 256
-        embeddings = np.concatenate(
-            [
-                self.encoder.embed_windows(_windows(samples, starts[i : i + batch]))
-                for i in range(0, len(starts), batch)
-            ]
-        )
-        return Analysis(duration, regions, starts, embeddings)
+        batch = 64
+        parts: list[np.ndarray] = []
+        for i in range(0, len(starts), batch):
+            check_cancel(cancel)
+            windows = _windows(samples, starts[i : i + batch])
+            parts.append(self.encoder.embed_windows(windows, cancel=cancel))
+        return Analysis(duration, regions, starts, np.concatenate(parts))
 
-    def label(
+    def cluster(
         self,
         analysis: Analysis,
         *,
-        known: Sequence[tuple[str, np.ndarray]] = (),
         max_speakers: int | None = None,
-    ) -> list[Turn]:
-        """Cluster the windows into speakers and turn them into labelled turns."""
-        if not analysis.starts:
-            return []
+        cancel: threading.Event | None = None,
+    ) -> tuple[Clustering, list[tuple[float, float, int]]]:
+        """The windows' speaker clusters and the runs of frames each cluster holds
+        (start, end, cluster index), in time order."""
+        check_cancel(cancel)
         opts = self.options
         with one_blas_thread():
             clustering = cluster_embeddings(
@@ -230,10 +238,25 @@ class Diarizer:
                 max_speakers=max_speakers,
                 min_cluster_fraction=opts.min_cluster_fraction,
                 merge_similarity=opts.merge_similarity,
+                cancel=cancel,
             )
             scores = analysis.embeddings @ clustering.centroids.T
+        check_cancel(cancel)
         labels = _frame_labels(analysis.regions, analysis.starts, scores, opts, analysis.duration)
-        runs = _runs(labels, opts.frame)
+        return clustering, _runs(labels, opts.frame)
+
+    def label(
+        self,
+        analysis: Analysis,
+        *,
+        known: Sequence[tuple[str, np.ndarray]] = (),
+        max_speakers: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[Turn]:
+        """Cluster the windows into speakers and turn them into labelled turns."""
+        if not analysis.starts:
+            return []
+        clustering, runs = self.cluster(analysis, max_speakers=max_speakers, cancel=cancel)
         names = self._names(clustering, runs, known)
         return [Turn(round(a, 3), round(b, 3), names[c]) for a, b, c in runs]
 
@@ -244,12 +267,35 @@ class Diarizer:
         speech_regions: Sequence[Region] | None = None,
         known: Sequence[tuple[str, np.ndarray]] = (),
         max_speakers: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> list[Turn]:
         """Speaker turns of 16 kHz mono ``samples``. ``known`` pairs a name with a 16 kHz
         reference clip; a cluster is named only when its voice matches a reference closely
-        enough, otherwise it keeps a letter."""
-        analysis = self.analyse(samples, speech_regions=speech_regions)
-        return self.label(analysis, known=known, max_speakers=max_speakers)
+        enough, otherwise it keeps a letter. A set ``cancel`` stops it between its steps
+        (``DiarizationCancelled``)."""
+        analysis = self.analyse(samples, speech_regions=speech_regions, cancel=cancel)
+        return self.label(analysis, known=known, max_speakers=max_speakers, cancel=cancel)
+
+    def diarize_turn(
+        self,
+        samples: np.ndarray,
+        speakers: SessionSpeakers,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> list[Turn]:
+        """Speaker turns of one turn of a live session, labelled as ``speakers`` (the
+        session's voices so far) says; a voice it has not heard gets the next letter. A turn
+        the VAD finds no speech in counts as speech throughout."""
+        samples = np.asarray(samples, dtype=np.float32)
+        duration = len(samples) / SAMPLE_RATE
+        regions = detect_speech(samples, self.options) or [(0.0, duration)]
+        analysis = self.analyse(samples, speech_regions=regions, cancel=cancel)
+        if not analysis.starts:
+            return []
+        clustering, runs = self.cluster(analysis, cancel=cancel)
+        counts = np.bincount(clustering.labels, minlength=clustering.n_clusters)
+        names = speakers.name(clustering.centroids, counts)
+        return [Turn(round(a, 3), round(b, 3), names[c]) for a, b, c in runs]
 
     def _names(
         self,
@@ -271,6 +317,40 @@ class Diarizer:
             else:
                 names[c] = _letter(n_letters)
                 n_letters += 1
+        return names
+
+
+class SessionSpeakers:
+    """The voices one live session has heard: a centroid per label, so that a speaker keeps
+    the label of its first turn in later turns. A new turn's cluster takes the label whose
+    centroid it matches best, one-to-one and only at ``threshold`` cosine similarity or
+    more; each match moves the centroid towards the new windows."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.labels: list[str] = []
+        self._sums: list[np.ndarray] = []  # running sum of each label's window vectors
+
+    def centroids(self) -> np.ndarray:
+        if not self._sums:
+            return np.zeros((0, EMBEDDING_SIZE), np.float32)
+        sums = np.stack(self._sums)
+        unit: np.ndarray = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        return unit
+
+    def name(self, centroids: np.ndarray, counts: np.ndarray) -> dict[int, str]:
+        """Cluster index -> label, for the clusters of one turn (``counts`` windows each)."""
+        matched = match_known(centroids, self.centroids(), self.threshold)
+        names: dict[int, str] = {}
+        for c in range(len(centroids)):
+            weighted = centroids[c].astype(np.float64) * float(counts[c])
+            if c in matched:
+                names[c] = self.labels[matched[c]]
+                self._sums[matched[c]] = self._sums[matched[c]] + weighted
+            else:
+                names[c] = _letter(len(self.labels))
+                self.labels.append(names[c])
+                self._sums.append(weighted)
         return names
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from whisperd.diarize.cancel import check_cancel
 from whisperd.diarize.checkpoint import load_legacy_checkpoint
 from whisperd.diarize.features import HOP, N_MELS, SAMPLE_RATE, mel_frames
 from whisperd.diarize.threads import one_blas_thread
@@ -101,11 +103,12 @@ class SpeakerEncoder:
         state = checkpoint.get("model_state", checkpoint)
         return cls(state)
 
-    def _forward(self, mels: np.ndarray) -> np.ndarray:
+    def _forward(self, mels: np.ndarray, cancel: threading.Event | None = None) -> np.ndarray:
         batch, steps, _ = mels.shape
         x = mels
         h = np.zeros((batch, EMBEDDING_SIZE), np.float32)
         for layer in self._layers:
+            check_cancel(cancel)
             projected = x @ layer.w_ih_t + layer.bias  # (batch, steps, 4 * hidden)
             h = np.zeros((batch, EMBEDDING_SIZE), np.float32)
             c = np.zeros((batch, EMBEDDING_SIZE), np.float32)
@@ -126,8 +129,15 @@ class SpeakerEncoder:
         result: np.ndarray = (raw / np.maximum(norms, 1e-12)).astype(np.float32)
         return result
 
-    def embed_windows(self, windows: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
-        """(n, WINDOW_SAMPLES) windows of 16 kHz audio to (n, EMBEDDING_SIZE) unit vectors."""
+    def embed_windows(
+        self,
+        windows: np.ndarray,
+        *,
+        batch_size: int = 64,
+        cancel: threading.Event | None = None,
+    ) -> np.ndarray:
+        """(n, WINDOW_SAMPLES) windows of 16 kHz audio to (n, EMBEDDING_SIZE) unit vectors; a
+        set ``cancel`` stops it (``DiarizationCancelled``) before the next LSTM layer."""
         windows = np.asarray(windows, dtype=np.float32)
         if windows.ndim != 2 or windows.shape[1] != WINDOW_SAMPLES:
             raise ValueError(f"windows must have shape (n, {WINDOW_SAMPLES})")
@@ -136,7 +146,7 @@ class SpeakerEncoder:
             for start in range(0, len(windows), batch_size):
                 chunk = _normalise_level(windows[start : start + batch_size])
                 mels = np.stack([mel_frames(w)[:WINDOW_FRAMES] for w in chunk])
-                out[start : start + len(chunk)] = self._forward(mels)
+                out[start : start + len(chunk)] = self._forward(mels, cancel)
         return out
 
     def embed(self, samples_16k: np.ndarray, *, hop_seconds: float = 0.8) -> np.ndarray:

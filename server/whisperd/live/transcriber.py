@@ -29,6 +29,8 @@ import numpy as np
 
 from whisperd.core.scheduler import QueueStats
 from whisperd.core.service import Service
+from whisperd.diarize import SessionSpeakers, SpeakerSegment
+from whisperd.diarize.assign import Word as PlainWord
 from whisperd.engine.audio import SAMPLE_RATE
 from whisperd.engine.transcribe import DecodeOptions, Transcript, Word
 from whisperd.errors import ApiError
@@ -57,6 +59,7 @@ class LiveSettings:
     language: str | None = None
     prompt: str | None = None
     logprobs: bool = False
+    diarize: bool = False  # each completed turn also gets its speaker segments
     partial_every_seconds: float = 0.5  # new audio between two partial decodes
     partial_beam_size: int = 1
     final_beam_size: int = 5
@@ -108,6 +111,9 @@ class TurnCompleted:
     language: str
     logprobs: list[t.Any] | None = None
     words: tuple[TimedWord, ...] = ()  # every word of the turn, times from the turn's start
+    # With diarization on: the turn's text by speaker, times from the turn's start, labels
+    # shared by all the session's turns.
+    speakers: tuple[SpeakerSegment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,13 +187,14 @@ class LiveTranscriber:
         self._tasks: list[asyncio.Task[None]] = []
         self._partial: asyncio.Future[Transcript | None] | None = None
         self._finals_running = False
+        self._speakers: SessionSpeakers | None = None  # the voices heard, when diarizing
 
     # Lifecycle
 
     async def start(self) -> None:
         """Load the model (an :class:`ApiError` if it cannot be had) and start decoding."""
         self._model = await self.service.model(self.settings.model)
-        self._check_model(self._model)
+        await self._check_model(self._model, self.settings)
         self._tasks = [
             asyncio.create_task(self._run_partials()),
             asyncio.create_task(self._run_finals()),
@@ -196,7 +203,7 @@ class LiveTranscriber:
     async def reconfigure(self, settings: LiveSettings, turn_detection: ServerVad | None) -> None:
         """New settings for what comes next; a new turn detector keeps the session's clock."""
         model = await self.service.model(settings.model)
-        self._check_model(model)
+        await self._check_model(model, settings)
         self._model = model
         self.settings = settings
         if turn_detection != self._detector.config:
@@ -204,8 +211,12 @@ class LiveTranscriber:
             self._detector = TurnDetector(turn_detection)
             self._open = None
 
-    def _check_model(self, model: LoadedModel) -> None:
+    async def _check_model(self, model: LoadedModel, settings: LiveSettings) -> None:
         self.service.check(self._options(final=True), model)
+        if settings.diarize:  # a server without the encoder's weights says so now
+            diarizer = await asyncio.to_thread(self.service.diarizer)
+            if self._speakers is None:
+                self._speakers = SessionSpeakers(diarizer.options.known_threshold)
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -415,6 +426,10 @@ class LiveTranscriber:
                     for lp in transcript.logprobs
                 ]
         rest = agreement.finish(words)
+        speakers: list[SpeakerSegment] = []
+        if self.settings.diarize and self._speakers is not None:
+            plain = [PlainWord(w.start, w.end, w.word) for w in agreement.confirmed]
+            speakers = await self.service.diarize_turn(samples, plain, self._speakers)
         return TurnCompleted(
             turn.item_id,
             rest,
@@ -423,6 +438,7 @@ class LiveTranscriber:
             language,
             logprobs,
             tuple(agreement.confirmed),
+            tuple(speakers),
         )
 
 

@@ -17,6 +17,7 @@ import typing as t
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from whisperd.api.plan import DIARIZE_MODEL
 from whisperd.core.service import Service
 from whisperd.engine.audio import SAMPLE_RATE
 from whisperd.errors import ApiError
@@ -198,6 +199,7 @@ class RealtimeSession:
             language=transcription.language,
             prompt=transcription.prompt,
             logprobs=config.logprobs,
+            diarize=transcription.model == DIARIZE_MODEL,
         )
 
     def _turn_detection(self, config: cfg.SessionConfig | None = None) -> ServerVad | None:
@@ -295,6 +297,18 @@ class RealtimeSession:
         }
         if self.config.logprobs:
             fields["logprobs"] = event.logprobs or []
+        if self.dialect == "ga":  # the beta protocol has no segment event
+            for index, segment in enumerate(event.speakers):
+                self._emit(
+                    "conversation.item.input_audio_transcription.segment",
+                    item_id=event.item_id,
+                    content_index=0,
+                    id=f"seg_{index}",
+                    speaker=segment.speaker,
+                    start=round(segment.start, 3),
+                    end=round(segment.end, 3),
+                    text=segment.text,
+                )
         self._emit("conversation.item.input_audio_transcription.completed", **fields)
 
 
