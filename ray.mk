@@ -11,14 +11,15 @@ $(RAY_MARKER): $(VENV)/.installed
 
 ray-install: $(RAY_MARKER)
 
-# A local Ray head on 127.0.0.1 (or RAY_ADDRESS's cluster), REPLICAS replicas on PORT.
+# A local Ray head on 127.0.0.1, listening on loopback only (or RAY_ADDRESS's cluster),
+# REPLICAS replicas on PORT.
 serve-ray: ray-install
 	@$(BIN)/whisperd models path $(MODEL) >/dev/null 2>&1 || $(BIN)/whisperd models pull $(MODEL)
-	RAY_USAGE_STATS_ENABLED=0 $(BIN)/python -m whisperd.deploy.ray \
-		--port $(PORT) --replicas $(REPLICAS) --model $(MODEL)
+	$(BIN)/python -m whisperd.deploy.ray --port $(PORT) --replicas $(REPLICAS) --model $(MODEL)
 
+# A local 2-replica cluster on loopback only (the tests check every Ray process's sockets);
+# each test is bounded by pytest-timeout, the cluster is stopped at the end.
 test-ray: ray-install
-	@RAY_USAGE_STATS_ENABLED=0 $(call run_pytest,tests/test_ray_serve.py)
+	@$(call run_pytest,tests/test_ray_serve.py)
 
-# Not in make test: Ray's own processes connect to the host's non-loopback address (docs/ray.md).
-# TEST_TARGETS += test-ray
+TEST_TARGETS += test-ray

@@ -1,13 +1,14 @@
 """whisperd on a local Ray Serve cluster (127.0.0.1): two tiny.en replicas behind Ray
-Serve's proxy, reached with the official OpenAI SDK; one replica killed under load."""
+Serve's proxy, reached with the official OpenAI SDK; one replica killed under load; every
+Ray process listening on, and talking to, loopback only."""
 
 from __future__ import annotations
 
 import base64
 import concurrent.futures
+import contextlib
 import os
-import subprocess
-import sys
+import signal
 import time
 import typing as t
 from pathlib import Path
@@ -18,7 +19,10 @@ import pytest
 from tests.support.paths import shared_path
 from tests.support.realtime import load_samples, pcm16
 from tests.support.server import free_port
+from tests.support.sockets import Socket, is_loopback, process_tree, sockets_of
 
+# As deploy/ray.py starts a local head; Ray reads these when imported.
+os.environ.update({"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"})
 ray = pytest.importorskip("ray", reason="the ray extra is not installed (make test-ray)")
 from ray import serve  # noqa: E402
 from whisperd.deploy.ray import DEPLOYMENT_NAME, SERVED_BY_HEADER, build  # noqa: E402
@@ -28,17 +32,16 @@ pytestmark = pytest.mark.timeout(240)
 
 REPLICAS = 2
 CLIP = "en_read/whisper.cpp__jfk.wav"
-RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 # What the proxy may answer for a request a dying replica held: retryable for the SDK.
 RETRYABLE = {500, 502, 503, 504}
 
 
-def ray_cli() -> str:
-    return str(Path(sys.executable).parent / "ray")
-
-
-def ray_stop() -> None:
-    subprocess.run([ray_cli(), "stop", "--force"], capture_output=True, timeout=60, check=False)
+def stop_leftovers(before: set[int]) -> None:
+    """Kill what this module started and ray.shutdown left running (not `ray stop`, which
+    stops every Ray on the machine)."""
+    for pid in process_tree(os.getpid()) - before:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +50,8 @@ def clip() -> Path:
 
 
 @pytest.fixture(scope="module")
-def proxy_url(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
-    os.environ.update(RAY_ENV)
+def proxy_url() -> t.Iterator[str]:
+    before = process_tree(os.getpid())
     http_port = free_port()
     try:
         # A local head in this process; 4 declared CPUs so two 1-CPU replicas fit on 2 cores.
@@ -68,7 +71,7 @@ def proxy_url(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
             serve.shutdown()
             ray.shutdown()
         finally:
-            ray_stop()
+            stop_leftovers(before)
 
 
 def wait_ready(url: str, timeout: float = 120.0) -> None:
@@ -99,6 +102,29 @@ def replica_actor_names() -> list[str]:
         for entry in ray.util.list_named_actors(all_namespaces=True)
         if entry["name"].startswith("SERVE_REPLICA::")
     ]
+
+
+def ray_sockets() -> list[Socket]:
+    """The sockets of this process (Ray's driver) and of the Ray processes it started."""
+    return sockets_of(process_tree(os.getpid()))
+
+
+def test_ray_listens_on_loopback_only(proxy_url: str) -> None:
+    listeners = [s for s in ray_sockets() if s.listening]
+    # The check sees Ray's servers: the proxy's port, the GCS, the raylet and the replicas.
+    proxy_port = int(proxy_url.rsplit(":", 1)[1])
+    assert proxy_port in {s.local[1] for s in listeners}
+    assert {"gcs_server", "raylet"} <= {s.process for s in listeners}
+    replicas = {s.pid for s in listeners if s.process.startswith("ray::ServeRepli")}
+    assert len(replicas) == REPLICAS
+    assert [str(s) for s in listeners if not is_loopback(s.local[0])] == []
+
+
+def test_ray_connects_to_loopback_only(proxy_url: str, clip: Path) -> None:
+    assert transcribe(proxy_url, clip).status_code == 200
+    connected = [s for s in ray_sockets() if s.connected]
+    assert {"gcs_server", "raylet"} <= {s.process for s in connected}
+    assert [str(s) for s in connected if not is_loopback(s.remote[0])] == []
 
 
 def test_json_transcription_through_the_proxy(proxy_url: str, clip: Path) -> None:

@@ -9,20 +9,25 @@ Each replica builds :func:`whisperd.app.create_app` (lifespan included: Ray Serv
 when the replica starts and when it stops) and names itself in an ``X-Served-By`` header on
 every answer and WebSocket handshake (an answer without it came from Ray's proxy itself,
 such as the 500 for a request whose replica died).
+
+The local head listens on loopback only (docs/ray.md, "Network").
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
 import json
 import logging
 import os
 import signal
+import sys
 import threading
 import typing as t
 from pathlib import Path
 
+import ray
 from ray import serve
 from ray.serve.config import HTTPOptions
 from starlette.datastructures import MutableHeaders
@@ -38,6 +43,9 @@ if t.TYPE_CHECKING:
 logger = logging.getLogger("whisperd.ray")
 
 DEPLOYMENT_NAME = "whisperd"
+# For a local head. Ray turns 127.0.0.1 into the host's outward address, and binds its
+# servers there, unless multi-node clusters are off; it reads that when imported.
+LOCAL_HEAD_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
 SERVED_BY_HEADER = "X-Served-By"
 _SERVED_BY_RAW = SERVED_BY_HEADER.lower().encode()
 
@@ -90,11 +98,52 @@ def resolve_model_once(settings: Settings) -> None:
         locate(settings.model, Path(settings.cache_dir))
 
 
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def node_ip() -> str:
+    address: str = ray.util.get_node_ip_address()  # type: ignore[no-untyped-call,unused-ignore]
+    return address
+
+
+_WILDCARD = "[::]:"
+
+
+def bind_replica_grpc_to_loopback() -> None:
+    """Ray Serve (2.60) binds each replica's inter-deployment gRPC server to every interface,
+    ``[::]:0``, with no option to change it, although its callers dial ``<node IP>:<port>``.
+    On a loopback node (the local head) bind that IP instead. Call it before the replica
+    starts its servers: in the deployment's constructor."""
+    address = node_ip()
+    if not is_loopback(address):
+        return
+    try:
+        from ray.serve._private import replica as serve_replica
+    except ImportError:
+        return
+    add_port = getattr(serve_replica, "add_port_to_grpc_server", None)
+    if add_port is None or getattr(add_port, "__name__", "") == "add_port_on_node_ip":
+        return
+    host = f"[{address}]" if ":" in address else address
+
+    def add_port_on_node_ip(server: t.Any, bind: str) -> t.Any:
+        if bind.startswith(_WILDCARD):
+            bind = f"{host}:{bind.removeprefix(_WILDCARD)}"
+        return add_port(server, bind)
+
+    serve_replica.add_port_to_grpc_server = add_port_on_node_ip  # type: ignore[attr-defined,unused-ignore]
+
+
 @serve.ingress()
 class WhisperdReplica:
     """One replica: the whole whisperd app, its lifespan run by Ray Serve."""
 
     def __init__(self, settings: Settings) -> None:
+        bind_replica_grpc_to_loopback()
         self.settings = replica_settings(settings)
         resolve_model_once(self.settings)
 
@@ -169,18 +218,27 @@ def main(argv: list[str] | None = None) -> None:
         overrides["ray_min_replicas"] = overrides["ray_max_replicas"] = str(options.replicas)
     settings = settings_from_args(overrides)
 
-    import ray
-
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     if os.environ.get("RAY_ADDRESS"):
         ray.init(address=os.environ["RAY_ADDRESS"])
     else:
+        if any(name not in os.environ for name in LOCAL_HEAD_ENV):
+            # Ray is imported already: start again with its environment set.
+            args = sys.argv[1:] if argv is None else argv
+            command = [sys.executable, "-m", "whisperd.deploy.ray", *args]
+            os.execve(sys.executable, command, {**LOCAL_HEAD_ENV, **os.environ})
         needed = settings.ray_replica_cpus * max(settings.ray_min_replicas, 1)
         ray.init(
             num_cpus=int(options.num_cpus or max(needed, float(os.cpu_count() or 1))),
             include_dashboard=False,
             _node_ip_address="127.0.0.1",
         )
+        if not is_loopback(node_ip()):
+            ray.shutdown()
+            raise SystemExit(
+                f"the local Ray head took {node_ip()}, not loopback: "
+                "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER must be 0 when Ray is imported"
+            )
     serve.start(http_options=HTTPOptions(host=settings.host, port=options.port))
     serve.run(build(settings), name=DEPLOYMENT_NAME, route_prefix="/")
     print(json.dumps({"serving": f"http://{settings.host}:{options.port}/v1"}), flush=True)
