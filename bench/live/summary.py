@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from bench.live.deepgram_metrics import (
+    SegmentTiming,
     collect_segments,
     final_transcript,
     time_segment,
@@ -16,6 +17,7 @@ from bench.live.deepgram_metrics import (
 )
 from bench.live.metrics import (
     LAG_SLOPE_LIMIT,
+    TurnTiming,
     collect_turns,
     joined_transcript,
     keeps_up,
@@ -39,17 +41,30 @@ def session_summary(
         for turn in turns
         if (timing := time_turn(turn, record.pacing, stream.speech, prefix_padding_s)) is not None
     ]
-    text = joined_transcript(turns)
+    return {
+        **_figures(record, stream, timings, joined_transcript(turns), record.drained),
+        "other_items": len(turns) - len(timings),  # committed without the VAD's events
+        "timeline": timeline(record),
+    }
+
+
+def _figures(
+    record: SessionRecord,
+    stream: LiveStream,
+    timings: Sequence[TurnTiming] | Sequence[SegmentTiming],
+    text: str,
+    every_turn_completed: bool,
+) -> dict[str, t.Any]:
+    """The figures both protocols' sessions report alike."""
     drift = record.pacing.drift()
     lags = [tt.lag for tt in timings if tt.lag is not None]
     return {
         "stream": stream.name,
         "duration_s": stream.duration_s,
         "turns": len(timings),
-        "other_items": len(turns) - len(timings),  # committed without the VAD's events
         "drained": record.drained,
         "errors": record.errors,
-        "keeps_up": keeps_up(timings, record.drained, stream.pass_seconds),
+        "keeps_up": keeps_up(timings, every_turn_completed, stream.pass_seconds),
         "lag_growth": lag_growth(timings, stream.pass_seconds),  # s of lag per s of stream
         "repeated_turns": len(pass_pairs(timings, stream.pass_seconds)),
         "lag_slope": lag_trend(timings),
@@ -60,7 +75,6 @@ def session_summary(
         "reference": stream.reference,
         "wer": corpus_wer([(stream.reference, text)]),
         "timings": [asdict(tt) for tt in timings],
-        "timeline": timeline(record),
     }
 
 
@@ -74,27 +88,10 @@ def deepgram_session_summary(
         if (timing := time_segment(segment, record.pacing, stream.speech, prefix_padding_s))
         is not None
     ]
-    text = final_transcript(segments)
-    drift = record.pacing.drift()
-    lags = [tt.lag for tt in timings if tt.lag is not None]
+    # Metadata came after CloseStream; a failed decode is an Error message, not a result
+    drained = record.drained and not record.errors
     return {
-        "stream": stream.name,
-        "duration_s": stream.duration_s,
-        "turns": len(timings),
-        "drained": record.drained,  # Metadata came after CloseStream
-        "errors": record.errors,
-        # a failed decode is an Error message, not a result of its segment
-        "keeps_up": keeps_up(timings, record.drained and not record.errors, stream.pass_seconds),
-        "lag_growth": lag_growth(timings, stream.pass_seconds),
-        "repeated_turns": len(pass_pairs(timings, stream.pass_seconds)),
-        "lag_slope": lag_trend(timings),
-        "lag_first_s": lags[0] if lags else math.nan,
-        "lag_last_s": lags[-1] if lags else math.nan,
-        "pacing_late_max_s": max(drift) if drift else math.nan,
-        "text": text,
-        "reference": stream.reference,
-        "wer": corpus_wer([(stream.reference, text)]),
-        "timings": [asdict(tt) for tt in timings],
+        **_figures(record, stream, timings, final_transcript(segments), drained),
         "timeline": deepgram_timeline(record),
     }
 
