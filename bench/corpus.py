@@ -64,6 +64,8 @@ class Clip:
     duration: float
     reference: str
     sources: list[str] = field(default_factory=list)
+    # A joined file's clips in order, (name, reference): errors can be told apart by clip.
+    parts: list[tuple[str, str]] = field(default_factory=list)
     _data: bytes | None = field(default=None, repr=False)
 
     @property
@@ -170,6 +172,7 @@ class Corpus:
             duration=len(samples) / SAMPLE_RATE,
             reference=" ".join(row.reference for row in rows),
             sources=[row.path for row in rows],
+            parts=[(row.stem, row.reference) for row in rows],
         )
 
 

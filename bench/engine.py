@@ -140,7 +140,8 @@ class Engine:
         return TimedText(text, time.monotonic() - started)
 
     def batched(self, samples: np.ndarray, batch_size: int) -> TimedText:
-        """The server's batched path (``--batch-size``: BatchedInferencePipeline over VAD
-        chunks of at most 30 s), forced on whatever the audio's length."""
+        """The server's batched path (``--batch-size``: the whole audio in pieces of at most
+        30 s cut at pauses, :mod:`whisperd.engine.pieces`), forced on whatever the audio's
+        length."""
         options = dataclasses.replace(self.options, batch_size=batch_size, batch_min_seconds=0.0)
         return self.timed(samples, options)

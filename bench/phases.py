@@ -1,12 +1,13 @@
 """The measurements that compare the in-process engine with the HTTP server on the same audio:
 long files (real-time factor, overhead, WER, time to the first streamed word), the 5 s clip
-latency, server startup, and BatchedInferencePipeline against sequential decoding."""
+latency, server startup, and batched against sequential decoding of long audio."""
 
 from __future__ import annotations
 
 import math
 import typing as t
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from bench.progress import log
 from bench.server import Server
 from bench.stats import median, ratio, summary
 from bench.targets import WER_TOLERANCE
-from bench.textmetrics import corpus_wer, wer, word_count
+from bench.textmetrics import corpus_wer, part_errors, wer, word_count
 
 STREAM_TARGET_MIN_SECONDS = 60.0
 # faster-whisper's pipeline with its own defaults: a reference, not a server configuration.
@@ -206,7 +207,8 @@ def batched_vs_sequential(
 ) -> dict[str, t.Any]:
     """In-process, on one long file: the server's sequential decoding, the same with Silero
     VAD, the server's batched path at each batch size, and for reference faster-whisper's
-    BatchedInferencePipeline with its own defaults (time, RTF, WER)."""
+    BatchedInferencePipeline with its own defaults (time, RTF, WER, and on a joined file
+    each clip's errors, which tell where words are lost)."""
     samples, _ = engine.decode(clip)
     configurations: list[tuple[str, Callable[[], TimedText]]] = [
         ("sequential (server)", partial(engine.sequential, samples, vad=False)),
@@ -232,11 +234,33 @@ def batched_vs_sequential(
                 "seconds": timed.seconds,
                 "rtf": ratio(timed.seconds, clip.duration),
                 "wer": wer(clip.reference, timed.text),
+                "clips": [asdict(errors) for errors in part_errors(clip.parts, timed.text)]
+                if clip.parts
+                else [],
                 "text": timed.text,
             }
         )
         log(f"[{engine.model.id}] {name}: {timed.seconds:.1f} s, WER {rows[-1]['wer']:.3f}")
+    if clip.parts:
+        log(f"[{engine.model.id}] word errors by clip:\n" + clip_errors_text(rows))
     return {"clip": clip.describe(), "results": rows, "verdict": batched_verdict(rows)}
+
+
+def clip_errors_text(rows: list[dict[str, t.Any]]) -> str:
+    """Each configuration's errors in each clip of the joined file, as plain columns."""
+    lines = []
+    for row in rows:
+        lines.append(f"  {row['configuration']}")
+        for clip in row["clips"]:
+            rate = (clip["substitutions"] + clip["deletions"] + clip["insertions"]) / max(
+                clip["words"], 1
+            )
+            lines.append(
+                f"    {clip['name'][:40]:40} {clip['words']:5} words  "
+                f"S {clip['substitutions']:3}  D {clip['deletions']:3}  "
+                f"I {clip['insertions']:3}  WER {rate * 100:5.1f} %"
+            )
+    return "\n".join(lines)
 
 
 def batched_verdict(rows: list[dict[str, t.Any]]) -> dict[str, t.Any]:

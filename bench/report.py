@@ -258,7 +258,32 @@ def batched_table(results: dict[str, t.Any]) -> str:
                     pct(row["wer"]),
                 ]
             )
-    return table(["model", "audio s", "decoding", "seconds", "RTF", "WER"], rows)
+    return table(["model", "audio s", "decoding", "seconds", "RTF", "WER"], rows) + (
+        clip_errors_table(results)
+    )
+
+
+def clip_errors_table(results: dict[str, t.Any]) -> str:
+    """Where the joined file's words were lost: each decoding's errors in each clip."""
+    rows = []
+    for model, out in results["models"].items():
+        batched = out.get("batched")
+        if not usable(batched):
+            continue
+        for row in batched["results"]:
+            for clip in row.get("clips", []):
+                errors = clip["substitutions"] + clip["deletions"] + clip["insertions"]
+                rows.append(
+                    [
+                        model, row["configuration"], clip["name"], str(clip["words"]),
+                        f"{clip['substitutions']} / {clip['deletions']} / {clip['insertions']}",
+                        pct(errors / clip["words"] if clip["words"] else 0.0),
+                    ]
+                )  # fmt: skip
+    if not rows:
+        return ""
+    header = ["model", "decoding", "clip", "words", "sub. / del. / ins.", "WER"]
+    return "\n\nWord errors by clip of the joined file:\n\n" + table(header, rows)
 
 
 def matrix_table(results: dict[str, t.Any]) -> str:
@@ -294,8 +319,7 @@ def render(results: dict[str, t.Any], plots: dict[str, str]) -> str:
         "## Summary\n\n" + summary_table(results),
         "## The issue's targets\n\n" + targets_table(results),
         "## Long files\n\n" + files_table(results),
-        "## BatchedInferencePipeline vs sequential decoding (in-process)\n\n"
-        + batched_table(results),
+        "## Batched vs sequential decoding of long audio (in-process)\n\n" + batched_table(results),
         "## Server workers × CPU threads × batched requests\n\n" + matrix_table(results),
     ]
     if plots:

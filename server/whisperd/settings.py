@@ -71,9 +71,10 @@ class Settings:
         "sooner; 0 keeps whole windows.",
     )
     batch_size: int = setting(
-        0,
-        "Decode long audio this many 30-second VAD chunks at a time (faster-whisper's "
-        "BatchedInferencePipeline); 0 decodes window after window.",
+        4,
+        "Decode long audio as pieces of at most 30 s cut at pauses, this many at a time, "
+        "for answers without segment timestamps (json, text, verbose_json with words "
+        "alone, Deepgram's REST); 0 or 1 decodes window after window.",
     )
     batch_min_seconds: float = setting(
         120.0, "Audio at least this long is decoded in batches when batch_size is over 1."

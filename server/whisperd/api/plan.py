@@ -26,6 +26,9 @@ RESPONSE_FORMATS: tuple[ResponseFormat, ...] = t.get_args(ResponseFormat)
 # OpenAI's diarization model, and what it accepts.
 DIARIZE_MODEL = "gpt-4o-transcribe-diarize"
 DIARIZE_MODEL_FORMATS: tuple[ResponseFormat, ...] = ("json", "text", "diarized_json")
+# Long audio is decoded in batches of pieces, one segment each, only for answers that show
+# no segment timestamps (verbose_json only with word timestamps alone).
+BATCHED_FORMATS: tuple[ResponseFormat, ...] = ("json", "text", "verbose_json")
 UNCHUNKED_MAX_SECONDS = 30.0  # longer audio needs chunking_strategy with DIARIZE_MODEL
 MAX_KNOWN_SPEAKERS = 4
 _DATA_URL = re.compile(r"data:([^;,]*)((?:;[^;,]*)*),(.*)", re.DOTALL)
@@ -83,7 +86,7 @@ class PlanDefaults:
 
     beam_size: int = 5
     vad_filter: bool = False
-    batch_size: int = 0
+    batch_size: int = 4
     batch_min_seconds: float = 120.0
     seed: int | None = DEFAULT_SEED
     stream_first_window_seconds: float = 10.0
@@ -122,6 +125,9 @@ def plan_request(
     chosen = set(granularities or ["segment"])
     words = response_format == "verbose_json" and "word" in chosen
 
+    batched = response_format in BATCHED_FORMATS and not stream
+    if response_format == "verbose_json" and "segment" in chosen:
+        batched = False
     logprobs = "logprobs" in set(values.get("include[]") or [])
     if logprobs and not stream and response_format != "json":
         raise bad_request(
@@ -155,7 +161,7 @@ def plan_request(
         hotwords=", ".join(hotword_parts) or None,
         condition_on_previous_text=bool(values.get("condition_on_previous_text", True)),
         # A stream shows text as each window is decoded, which batching would delay.
-        batch_size=0 if stream else defaults.batch_size,
+        batch_size=defaults.batch_size if batched else 0,
         batch_min_seconds=defaults.batch_min_seconds,
         seed=defaults.seed,
         first_window_seconds=defaults.stream_first_window_seconds if stream else 0.0,

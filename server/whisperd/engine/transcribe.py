@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from faster_whisper import BatchedInferencePipeline
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.vad import VadOptions
 
+from whisperd.engine import pieces
 from whisperd.engine.audio import SAMPLE_RATE
 from whisperd.engine.first_window import after_first_window, first_window_end
 from whisperd.engine.logprobs import TokenLogprob, score_tokens, token_bytes
@@ -60,8 +60,9 @@ class DecodeOptions:
     condition_on_previous_text: bool = True
     fallback: bool = True  # retry a failed window at higher temperatures
     seed: int | None = DEFAULT_SEED  # of sampled decodes, so they repeat; None: unseeded
-    # Long audio may be decoded in batches of 30-second VAD chunks (BatchedInferencePipeline):
-    # ``batch_size`` chunks at once from ``batch_min_seconds`` of audio on; 0 never batches.
+    # Long audio may be decoded in batches of pieces of at most 30 s cut at pauses
+    # (:mod:`whisperd.engine.pieces`): ``batch_size`` pieces at once from
+    # ``batch_min_seconds`` of audio on; 0 never batches.
     batch_size: int = 0
     batch_min_seconds: float = 0.0
     # Streams: on audio longer than a window, the first window ends at a pause at most this
@@ -76,10 +77,13 @@ class DecodeOptions:
 
     def batches(self, audio_seconds: float) -> bool:
         """Whether to decode in batches. Token log probabilities need each window's own
-        encoder output, which only sequential decoding keeps, so they never batch."""
+        encoder output, which only sequential decoding keeps; a sampled decode (temperature
+        above 0) and VAD's dropping of non-speech are sequential decoding's too."""
         return (
             self.batch_size > 1
             and not self.token_logprobs
+            and self.temperature == 0
+            and self.vad is None
             and audio_seconds >= max(self.batch_min_seconds, WINDOW_SECONDS)
         )
 
@@ -223,13 +227,11 @@ def _start_transcription(
     return TranscriptionRun(info=transcript_info, segments=segments)
 
 
-def _vad_options(vad: VadSettings, max_speech_seconds: float | None = None) -> VadOptions:
-    limit = {} if max_speech_seconds is None else {"max_speech_duration_s": max_speech_seconds}
+def _vad_options(vad: VadSettings) -> VadOptions:
     return VadOptions(
         threshold=vad.threshold,
         min_silence_duration_ms=vad.min_silence_duration_ms,
         speech_pad_ms=vad.speech_pad_ms,
-        **limit,
     )
 
 
@@ -304,21 +306,43 @@ def _first_window_end(audio: np.ndarray, options: DecodeOptions) -> float | None
 def _transcribe_batched(
     whisper: Whisper, audio: np.ndarray, language: str | None, options: DecodeOptions
 ) -> tuple[Iterator[object], t.Any]:
-    """BatchedInferencePipeline with faster-whisper's own defaults: speech found by VAD is
-    cut into chunks of at most 30 s, decoded ``batch_size`` at a time, each on its own (no
-    previous-text prompt, only the first temperature) and without timestamp tokens, so a
-    segment is a whole chunk. (Timestamp tokens, tried for finer segments, lost words at
-    chunk edges: see bench/README.md.)"""
-    vad = None
-    if options.vad is not None:
-        vad = _vad_options(options.vad, max_speech_seconds=WINDOW_SECONDS)
-    return BatchedInferencePipeline(whisper).transcribe(  # type: ignore[no-any-return]
-        audio,
-        **_shared_arguments(language, options),
-        vad_filter=True,
-        vad_parameters=vad,
-        batch_size=options.batch_size,
+    """The whole audio cut at pauses into pieces of at most 30 s, decoded ``batch_size`` at a
+    time, each on its own (no previous-text prompt, no timestamp tokens: one segment per
+    piece), a piece that fails faster-whisper's checks again by its sequential loop
+    (:mod:`whisperd.engine.pieces`)."""
+    probability = 1.0
+    batched = pieces.batches(pieces.cut_pieces(audio), options.batch_size)
+    first = pieces.encode(whisper, audio, batched[0]) if batched else None
+    if not whisper.multilingual:
+        language = "en"
+    elif language is None and first is not None:
+        language, probability = pieces.detect_language(whisper, first)
+    elif language is None:  # nothing to decode
+        language, probability, _ = whisper.detect_language(audio[: WINDOW_SECONDS * SAMPLE_RATE])
+    tokenizer = Tokenizer(
+        whisper.hf_tokenizer, whisper.multilingual, task=options.task, language=language
     )
+
+    def sequential(stretch: np.ndarray, said: list[int]) -> Iterator[object]:
+        arguments = {**_shared_arguments(language, options), "initial_prompt": said or None}
+        segments, _ = whisper.transcribe(
+            stretch, **arguments, condition_on_previous_text=options.condition_on_previous_text
+        )
+        return segments  # type: ignore[no-any-return]
+
+    decoder = pieces.PieceDecoder(
+        whisper,
+        tokenizer,
+        beam_size=options.beam_size,
+        fallback=len(options.temperatures) > 1,
+        prompt=options.prompt,
+        hotwords=options.hotwords,
+        word_timestamps=options.word_timestamps,
+        sequential=sequential,
+    )
+    segments = decoder.segments(audio, batched, first)
+    info = pieces.PiecesInfo(str(language), float(probability), len(audio) / SAMPLE_RATE)
+    return segments, info
 
 
 def transcribe(
