@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
 import os
 import sys
 import typing as t
@@ -28,6 +29,14 @@ def _default_cache_dir() -> str:
 
 def setting(default: t.Any, help: str, *, choices: tuple[str, ...] = ()) -> t.Any:
     return field(default=default, metadata={"help": help, "choices": choices})
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is reachable from this machine only."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 @dataclass(frozen=True)
@@ -141,7 +150,7 @@ class Settings:
 
     @property
     def is_loopback(self) -> bool:
-        return self.host in ("127.0.0.1", "::1", "localhost") or self.host.startswith("127.")
+        return is_loopback_host(self.host)
 
     @staticmethod
     def env_var(name: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import ipaddress
 import json
 import logging
 import os
@@ -34,7 +33,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from whisperd.app import create_app
-from whisperd.settings import Settings, load_settings
+from whisperd.settings import Settings, is_loopback_host, load_settings
 from whisperd.store.catalog import KNOWN_MODELS, locate
 
 if t.TYPE_CHECKING:
@@ -98,13 +97,6 @@ def resolve_model_once(settings: Settings) -> None:
         locate(settings.model, Path(settings.cache_dir))
 
 
-def is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def node_ip() -> str:
     address: str = ray.util.get_node_ip_address()  # type: ignore[no-untyped-call,unused-ignore]
     return address
@@ -119,7 +111,7 @@ def bind_replica_grpc_to_loopback() -> None:
     On a loopback node (the local head) bind that IP instead. Call it before the replica
     starts its servers: in the deployment's constructor."""
     address = node_ip()
-    if not is_loopback(address):
+    if not is_loopback_host(address):
         return
     try:
         from ray.serve._private import replica as serve_replica
@@ -233,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
             include_dashboard=False,
             _node_ip_address="127.0.0.1",
         )
-        if not is_loopback(node_ip()):
+        if not is_loopback_host(node_ip()):
             ray.shutdown()
             raise SystemExit(
                 f"the local Ray head took {node_ip()}, not loopback: "
