@@ -21,7 +21,7 @@ import typing as t
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bench.live.metrics import Received, Segment, speech_end, turn_onset
+from bench.live.metrics import Received, Segment, SpeechSpan
 from bench.live.pacing import Pacing
 
 RESULTS = "Results"
@@ -115,10 +115,8 @@ def time_segment(
         return None
     end = segment.start + length
     start = min(segment.start + prefix_padding_s, end)
-    offline = turn_onset(start, end, segments)
-    onset = offline if offline is not None else start
-    offline_end = speech_end(onset, end, segments)
-    spoken_to = offline_end if offline_end is not None else end
+    span = SpeechSpan.of(start, end, segments)
+    onset, spoken_to = span.onset, span.end
     first = segment.interim_times[0] if segment.interim_times else None
     final = segment.final_at
     return SegmentTiming(
@@ -126,9 +124,9 @@ def time_segment(
         audio_start_s=start,
         audio_end_s=end,
         onset_s=onset,
-        onset_source="offline" if offline is not None else "server",
+        onset_source=span.onset_source,
         speech_end_s=spoken_to,
-        speech_end_source="offline" if offline_end is not None else "server",
+        speech_end_source=span.end_source,
         onset_to_first_interim=None if first is None else first - pacing.sent_by(onset),
         interim_during_speech=first is not None and first < pacing.sent_by(spoken_to),
         interims=len(segment.interims),

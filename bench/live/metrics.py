@@ -133,6 +133,28 @@ class TurnTiming:
     failed: bool
 
 
+@dataclass(frozen=True)
+class SpeechSpan:
+    """Where a turn's speech starts and ends: the offline segments', else the server's."""
+
+    onset: float
+    onset_source: t.Literal["offline", "server"]
+    end: float
+    end_source: t.Literal["offline", "server"]
+
+    @classmethod
+    def of(cls, start: float, end: float, segments: Sequence[Segment]) -> SpeechSpan:
+        offline = turn_onset(start, end, segments)
+        onset = offline if offline is not None else start
+        offline_end = speech_end(onset, end, segments)
+        return cls(
+            onset,
+            "offline" if offline is not None else "server",
+            offline_end if offline_end is not None else end,
+            "offline" if offline_end is not None else "server",
+        )
+
+
 def time_turn(
     turn: TurnEvents, pacing: Pacing, segments: Sequence[Segment], prefix_padding_s: float
 ) -> TurnTiming | None:
@@ -141,10 +163,8 @@ def time_turn(
         return None
     start = turn.audio_start_ms / 1000 + prefix_padding_s
     end = turn.audio_end_ms / 1000
-    offline = turn_onset(start, end, segments)
-    onset = offline if offline is not None else start
-    offline_end = speech_end(onset, end, segments)
-    spoken_to = offline_end if offline_end is not None else end
+    span = SpeechSpan.of(start, end, segments)
+    onset, spoken_to = span.onset, span.end
     first = turn.delta_times[0] if turn.delta_times else None
     stopped = turn.stopped_at
     completed = turn.completed_at
@@ -154,13 +174,13 @@ def time_turn(
         audio_start_s=start,
         audio_end_s=end,
         onset_s=onset,
-        onset_source="offline" if offline is not None else "server",
+        onset_source=span.onset_source,
         onset_to_first_delta=None if first is None else first - pacing.sent_by(onset),
         delta_during_speech=first is not None and stopped is not None and first < stopped,
         deltas=len(turn.deltas),
         stop_to_completed=(None if completed is None or stopped is None else completed - stopped),
         speech_end_s=spoken_to,
-        speech_end_source="offline" if offline_end is not None else "server",
+        speech_end_source=span.end_source,
         speech_end_to_completed=None
         if completed is None
         else completed - pacing.sent_by(spoken_to),
