@@ -4,13 +4,18 @@ loudness only), and which requests decode that way."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
+from faster_whisper.vad import VadOptions
 from whisperd.api.plan import PlanDefaults, plan_request
-from whisperd.engine.audio import SAMPLE_RATE
+from whisperd.engine.audio import SAMPLE_RATE, decode_audio
+from whisperd.engine.pauses import speech_spans
 from whisperd.engine.pieces import PIECE_SECONDS, Piece, cut_pieces
 from whisperd.settings import Settings
+
+from tests.support.audio import make_speech
 
 Stretch = tuple[float, float]
 
@@ -106,3 +111,19 @@ def test_only_answers_without_segment_timestamps_batch(
     plan = plan_request({"model": "base", **fields}, task="transcribe", defaults=defaults)
     assert plan.decoding.batch_size == (Settings().batch_size if batched else 0)
     assert plan.decoding.batches(600.0) == batched
+
+
+def test_silence_has_no_speech_spans() -> None:
+    assert speech_spans(np.zeros(5 * SAMPLE_RATE, np.float32), VadOptions()) == []
+
+
+def test_speech_spans_are_ordered_seconds_inside_the_speech(tmp_path: Path) -> None:
+    spoken = make_speech(tmp_path, "two-sentences", "en-us", "One sentence here. Then another.")
+    with spoken.path.open("rb") as handle:
+        samples = decode_audio(handle).samples
+    audio = np.concatenate([np.zeros(SAMPLE_RATE, np.float32), samples])
+    spans = speech_spans(audio, VadOptions(speech_pad_ms=0))
+    assert spans
+    assert spans[0][0] >= 0.9  # after the second of silence put in front
+    assert all(0.0 <= start < end <= len(audio) / SAMPLE_RATE for start, end in spans)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))

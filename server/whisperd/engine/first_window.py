@@ -19,9 +19,10 @@ from dataclasses import replace
 
 import numpy as np
 from faster_whisper.tokenizer import Tokenizer
-from faster_whisper.vad import VadOptions, get_speech_timestamps
+from faster_whisper.vad import VadOptions
 
 from whisperd.engine.audio import SAMPLE_RATE
+from whisperd.engine.pauses import CLEAR_PAUSE_SECONDS, speech_spans
 from whisperd.engine.whisper import Whisper
 
 WINDOW_FRAMES = 3000
@@ -32,8 +33,6 @@ MIN_SECONDS = 1.5
 SEARCH_SECONDS = 30
 # Pauses this long between words are where the window may end.
 _PAUSES = VadOptions(min_silence_duration_ms=150, speech_pad_ms=0)
-# A pause this long is clear enough to end the window in (shorter ones only when no other).
-CLEAR_PAUSE_SECONDS = 0.3
 # The window ends this far into its pause (at most halfway), past the last word's tail.
 _INTO_PAUSE_SECONDS = 0.2
 
@@ -43,10 +42,7 @@ def first_window_end(audio: np.ndarray, max_seconds: float) -> float | None:
     speech starts should end: in the first clear pause after :data:`MIN_SECONDS` of it, or
     else the longest one. None without speech or pause."""
     head = audio[: SEARCH_SECONDS * SAMPLE_RATE]
-    speech = [
-        (chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE)
-        for chunk in get_speech_timestamps(head, _PAUSES)
-    ]
+    speech = speech_spans(head, _PAUSES)
     if not speech:
         return None
     onset = speech[0][0]

@@ -28,9 +28,10 @@ from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import Segment as RawSegment
 from faster_whisper.transcribe import Word as RawWord
 from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
-from faster_whisper.vad import VadOptions, get_speech_timestamps
+from faster_whisper.vad import VadOptions
 
 from whisperd.engine.audio import SAMPLE_RATE
+from whisperd.engine.pauses import CLEAR_PAUSE_SECONDS, speech_spans
 from whisperd.engine.whisper import Whisper
 
 PIECE_SECONDS = 30.0
@@ -39,8 +40,6 @@ PIECE_SECONDS = 30.0
 MIN_PIECE_SECONDS = 15.0
 # The gaps between words: Silero VAD, sensitive, without padding.
 _WORDS = VadOptions(threshold=0.5, min_silence_duration_ms=100, speech_pad_ms=0)
-# A gap this long is a clear pause; the latest one in reach is taken (else the longest gap).
-CLEAR_PAUSE_SECONDS = 0.3
 # Without a gap, the cut goes to the quietest point of the last seconds before the limit.
 SEARCH_SECONDS = 5.0
 _FRAME = SAMPLE_RATE // 100  # energy in 10 ms frames, averaged over 100 ms
@@ -84,10 +83,7 @@ def cut_pieces(audio: np.ndarray, max_seconds: float = PIECE_SECONDS) -> list[Pi
     """The whole of ``audio`` as consecutive pieces of at most ``max_seconds``, each cut in a
     pause."""
     duration = len(audio) / SAMPLE_RATE
-    speech = [
-        (chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE)
-        for chunk in get_speech_timestamps(audio, _WORDS)
-    ]
+    speech = speech_spans(audio, _WORDS)
     loudness = _loudness(audio)
     gaps = _gaps(speech, duration)
     cuts = [0.0]
