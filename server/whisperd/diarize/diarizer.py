@@ -44,7 +44,9 @@ Region = tuple[float, float]
 
 def detect_speech(samples: np.ndarray, options: DiarizeOptions) -> list[Region]:
     """Speech spans in seconds from faster-whisper's bundled Silero VAD."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    from faster_whisper.vad import VadOptions
+
+    from whisperd.engine.pauses import speech_spans
 
     vad = VadOptions(
         threshold=options.vad_threshold,
@@ -52,8 +54,7 @@ def detect_speech(samples: np.ndarray, options: DiarizeOptions) -> list[Region]:
         min_silence_duration_ms=options.vad_min_silence_ms,
         speech_pad_ms=options.vad_pad_ms,
     )
-    stamps = get_speech_timestamps(np.asarray(samples, dtype=np.float32), vad)
-    return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps]
+    return speech_spans(np.asarray(samples, dtype=np.float32), vad)
 
 
 def _window_starts(regions: Sequence[Region], n_samples: int, hop: float) -> list[int]:
