@@ -7,14 +7,20 @@ import concurrent.futures
 import contextlib
 import select
 import socket
-import time
 import typing as t
 from pathlib import Path
 
 import pytest
 
 from tests.support.audio import GeneratedAudio
-from tests.support.http import BOUNDARY, URL, read_reply, transcribe_seconds
+from tests.support.http import (
+    BOUNDARY,
+    URL,
+    queue_state,
+    read_reply,
+    transcribe_seconds,
+    wait_for,
+)
 from tests.support.server import ONE_AT_A_TIME, ServerProcess, start_server
 
 
@@ -109,8 +115,17 @@ def test_queued_requests_are_served_in_arrival_order(
         transcribe_seconds(one_worker_server.base_url, english_speech.path)
         finished.append(index)
 
+    def wait_until_arrived(count: int) -> None:
+        def arrived() -> int:
+            state = queue_state(one_worker_server.base_url)
+            return state["running"] + state["waiting"] + len(finished)
+
+        wait_for(lambda: arrived() >= count, 30)
+
+    # Each request is sent once the one before holds its place (a fixed pause between sends
+    # let a slow first upload arrive second on CI), so arrival order is known.
     with concurrent.futures.ThreadPoolExecutor(5) as pool:
         for index in range(5):
             pool.submit(send, index)
-            time.sleep(0.15)
+            wait_until_arrived(index + 1)
     assert finished == [0, 1, 2, 3, 4]

@@ -1,8 +1,15 @@
 """Soak: 8 concurrent clients against one server for a bounded time (WHISPERD_SOAK_SECONDS,
 default 120). Every response must succeed and match its own audio (no lost or mixed-up
-answers), and the server's memory must stay flat: batches of concurrent requests hold
-buffers for as long as they run, so single readings swing by tens of MiB; the medians of
-the second and the last quarter of readings taken every second are compared."""
+answers), and the server's memory must stay flat.
+
+Batches of concurrent requests hold buffers for as long as they run, so RSS read twice a
+second swings by up to 150 MiB with each batch (355 -> 500 MiB on tiny.en), and a median
+follows the phase of those swings: medians of two quarters differed by +6% and +7% on CI
+with no leak (a 480 s run: 904 requests, the median fell 2%). What a leak raises is the
+floor, the memory held between batches, so the 10th percentile of the second quarter of
+readings (the first still warms up) is compared with that of the last: over 120 s
+(~200 requests) it moves by about 1% without a leak, and a leak of 128 KiB per request
+moves it by more than the 3% allowed (checked by leaking on purpose)."""
 
 from __future__ import annotations
 
@@ -42,6 +49,11 @@ def rss_bytes(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError("no VmRSS")
+
+
+def floor(readings: list[int]) -> float:
+    """The memory held between batches: the 10th percentile of a window of readings."""
+    return statistics.quantiles(readings, n=10)[0]
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +105,7 @@ def test_soak_eight_clients(soak_server: ServerProcess, voices: list[GeneratedAu
     def sample_memory() -> None:
         while time.monotonic() < deadline:
             readings.append(rss_bytes(soak_server.process.pid))
-            time.sleep(1.0)
+            time.sleep(0.5)
 
     def client(index: int) -> int:
         own = voices[index]
@@ -116,14 +128,14 @@ def test_soak_eight_clients(soak_server: ServerProcess, voices: list[GeneratedAu
         counts = list(pool.map(client, range(CLIENTS)))
     sampler.join()
     quarter = max(1, len(readings) // 4)
-    rss_start = statistics.median(readings[quarter : 2 * quarter])  # the 1st: still warming
-    rss_end = statistics.median(readings[-quarter:])
+    rss_start = floor(readings[quarter : 2 * quarter])  # the 1st quarter: still warming
+    rss_end = floor(readings[-quarter:])
     growth = (rss_end - rss_start) / rss_start
     print(
         f"soak: {sum(counts)} requests in {SOAK_SECONDS:.0f} s by {CLIENTS} clients {counts}, "
-        f"{len(failures)} failures, RSS {rss_start / 2**20:.0f} -> {rss_end / 2**20:.0f} MiB "
+        f"{len(failures)} failures, RSS floor {rss_start / 2**20:.0f} -> {rss_end / 2**20:.0f} MiB "
         f"({growth:+.1%})"
     )
     assert not failures, failures[:5]
     assert all(count > 0 for count in counts)
-    assert growth < 0.05
+    assert growth < 0.03
