@@ -167,7 +167,6 @@ def test_webm_opus_from_a_browser_is_decoded_as_it_arrives(client: TestClient) -
         ("encoding=foo&sample_rate=16000", "encoding"),
         ("encoding=linear16", "sample_rate"),
         ("encoding=linear16&sample_rate=16000&model=no-such-model", "model"),
-        ("encoding=linear16&sample_rate=16000&diarize=true", "diarize"),
         ("encoding=linear16&sample_rate=16000&interim_results=maybe", "interim_results"),
     ],
 )

@@ -51,7 +51,7 @@ class ListenOptions:
     numerals: bool = False
     utterances: bool = False
     paragraphs: bool = False
-    diarize: bool = False  # who spoke each word (pre-recorded only)
+    diarize: bool = False  # who spoke each word (live: each final's words)
     utt_split: float = DEFAULT_UTT_SPLIT
     hotwords: str | None = None
     encoding: Encoding | None = None  # raw audio; None: a container the decoder reads
@@ -223,12 +223,6 @@ def _diarize(query: Query) -> bool:
 
 
 def live_options(query: Query) -> LiveOptions:
-    if _diarize(query):
-        raise bad_request(
-            "Speaker diarization is not available on live streams here (only on pre-recorded "
-            "audio): remove 'diarize'.",
-            "diarize",
-        )
     endpointing = _last(query, "endpointing")
     endpointing_ms: int | None = DEFAULT_ENDPOINTING_MS
     if endpointing is not None and endpointing.lower() == "false":

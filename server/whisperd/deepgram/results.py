@@ -118,11 +118,14 @@ def word_json(word: DgWord, punctuated: bool) -> dict[str, t.Any]:
 
 
 def with_speakers(
-    words: Sequence[DgWord], speaker_of: t.Callable[[float, float], str | None]
+    words: Sequence[DgWord],
+    speaker_of: t.Callable[[float, float], str | None],
+    numbers: dict[str, int] | None = None,
 ) -> list[DgWord]:
     """Each word with the number of its speaker (``speaker_of`` names it for a time span),
-    numbered in order of first appearance, as Deepgram numbers them."""
-    numbers: dict[str, int] = {}
+    numbered in order of first appearance, as Deepgram numbers them; a live session passes
+    its ``numbers`` so that a voice keeps its number from one result to the next."""
+    numbers = {} if numbers is None else numbers
     out = []
     for word in words:
         label = speaker_of(word.start, word.end) or ""

@@ -5,7 +5,9 @@ Each turn the turn detector finds is one Deepgram segment: ``interim_results`` a
 turn's hypotheses as they are re-decoded (``is_final: false``), and its final decode is the
 ``is_final: true`` result, with ``speech_final: true`` when endpointing (the detector's
 silence) ended it and ``from_finalize: true`` when ``Finalize`` did. Times are seconds of
-audio since the session started.
+audio since the session started. With ``diarize``, each final's words carry the number of
+their speaker, kept by a voice for the whole session (interim words have none yet: a turn's
+speakers are found when it completes).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from whisperd.core.service import Service
 from whisperd.deepgram import results
 from whisperd.deepgram.container import ContainerDecoder
 from whisperd.deepgram.options import ListenOptions, LiveOptions, load_model
+from whisperd.diarize.assign import speaker_of
+from whisperd.diarize.diarizer import Turn
 from whisperd.engine.audio import SAMPLE_RATE
 from whisperd.errors import ApiError
 from whisperd.live.pcm import PcmDecoder, PcmFormat
@@ -81,6 +85,7 @@ class DeepgramSession:
         self._finalizing = False
         self._from_finalize: set[str] = set()
         self._last_word_end: float | None = None  # pending an UtteranceEnd
+        self._speaker_numbers: dict[str, int] = {}  # the session's speaker labels -> 0, 1, ...
         self.bad_audio: asyncio.Future[str] | None = None
 
     # Lifecycle
@@ -90,7 +95,10 @@ class DeepgramSession:
         model = await load_model(self.service, self.options.model)
         self._model_id = model.id
         settings = LiveSettings(
-            model=model.id, language=self.options.language, prompt=self.options.hotwords
+            model=model.id,
+            language=self.options.language,
+            prompt=self.options.hotwords,
+            diarize=self.options.diarize,
         )
         transcriber = LiveTranscriber(
             self.service, settings, self._turn_detection(), self._on_event, _new_id
@@ -251,6 +259,8 @@ class DeepgramSession:
         from_finalize = event.item_id in self._from_finalize
         self._from_finalize.discard(event.item_id)
         words = results.dg_words(event.words, start, written=lambda w: w.word)
+        if self.options.diarize:
+            words = self._with_speakers(words, event, start)
         speech_final = self.live_options.endpointing_ms is not None and not from_finalize
         final = self._results(start, event.duration_seconds, words, is_final=True,
                               speech_final=speech_final, from_finalize=from_finalize)  # fmt: skip
@@ -258,6 +268,16 @@ class DeepgramSession:
         if words:
             self._last_word_end = words[-1].end
         self._check_utterance_end()
+
+    def _with_speakers(
+        self, words: list[results.DgWord], event: TurnCompleted, start: float
+    ) -> list[results.DgWord]:
+        turns = [Turn(start + s.start, start + s.end, s.speaker) for s in event.speakers]
+        if not turns:
+            return words
+        return results.with_speakers(
+            words, lambda a, b: speaker_of(turns, a, b), self._speaker_numbers
+        )
 
     def _check_utterance_end(self) -> None:
         gap_ms = self.live_options.utterance_end_ms
