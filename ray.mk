@@ -3,7 +3,7 @@ RAY_VERSION  := 2.60.0
 REPLICAS     ?= 2
 RAY_MARKER   := $(VENV)/.ray-$(RAY_VERSION)
 
-.PHONY: ray-install serve-ray test-ray
+.PHONY: ray-install serve-ray test-ray bench-ray
 
 $(RAY_MARKER): $(VENV)/.installed
 	$(PIP) install --quiet -c constraints.txt "ray[serve]==$(RAY_VERSION)"
@@ -23,3 +23,8 @@ test-ray: ray-install
 	@$(call run_pytest,tests/test_ray_serve.py)
 
 TEST_TARGETS += test-ray
+
+# Ray Serve against whisperd alone: proxy overhead per file and 1 x 2 threads against 2 x 1
+# (bench/rayserve.py; results in bench/results, quoted in bench/README.md). Not in make test.
+bench-ray: ray-install bench-deps
+	$(BIN)/python -m bench.rayserve $(BENCH_ARGS)
