@@ -35,6 +35,7 @@ from whisperd.engine.audio import SAMPLE_RATE
 from whisperd.engine.transcribe import DecodeOptions, Transcript, Word
 from whisperd.errors import ApiError
 from whisperd.live.agreement import LocalAgreement, TimedWord, join_words
+from whisperd.live.endings import without_invented_ending
 from whisperd.live.turns import IdleTimeout, ServerVad, SpeechStarted, SpeechStopped, TurnDetector
 from whisperd.store.manager import LoadedModel
 
@@ -445,7 +446,7 @@ class LiveTranscriber:
 def _timed_words(words: list[Word], offset: float) -> list[TimedWord]:
     return [TimedWord(word.text or f" {word.word}", word.start + offset, word.end + offset,
                       word.probability)
-            for word in words]  # fmt: skip
+            for word in without_invented_ending(words)]  # fmt: skip
 
 
 def _hypothesis(turn: _OpenTurn, heard_ms: int) -> HypothesisUpdated:
