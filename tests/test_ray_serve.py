@@ -7,17 +7,30 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import contextlib
+import dataclasses
+import json
 import os
 import signal
+import threading
 import time
 import typing as t
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
+from tests.support.asyncapi import validate_server_event
 from tests.support.paths import shared_path
-from tests.support.realtime import load_samples, pcm16
+from tests.support.realtime import (
+    COMPLETED,
+    MANUAL,
+    TRANSCRIPTION_URL,
+    append_event,
+    load_samples,
+    messages_until_closed,
+    pcm16,
+)
 from tests.support.server import free_port
 from tests.support.sockets import Socket, is_loopback, process_tree, sockets_of
 
@@ -34,6 +47,10 @@ REPLICAS = 2
 CLIP = "en_read/whisper.cpp__jfk.wav"
 # What the proxy may answer for a request a dying replica held: retryable for the SDK.
 RETRYABLE = {500, 502, 503, 504}
+SETTINGS = Settings(
+    model="tiny.en", workers=1, beam_size=1, ray_min_replicas=REPLICAS,
+    ray_max_replicas=REPLICAS, ray_replica_cpus=1.0, shutdown_timeout=5.0,
+)  # fmt: skip
 
 
 def stop_leftovers(before: set[int]) -> None:
@@ -58,11 +75,7 @@ def proxy_url() -> t.Iterator[str]:
         ray.init(num_cpus=4, include_dashboard=False, _node_ip_address="127.0.0.1",
                  log_to_driver=False)  # fmt: skip
         serve.start(http_options={"host": "127.0.0.1", "port": http_port})
-        settings = Settings(
-            model="tiny.en", workers=1, beam_size=1, ray_min_replicas=REPLICAS,
-            ray_max_replicas=REPLICAS, ray_replica_cpus=1.0, shutdown_timeout=5.0,
-        )  # fmt: skip
-        serve.run(build(settings), name=DEPLOYMENT_NAME, route_prefix="/")
+        serve.run(build(SETTINGS), name=DEPLOYMENT_NAME, route_prefix="/")
         url = f"http://127.0.0.1:{http_port}"
         wait_ready(url)
         yield url
@@ -206,3 +219,37 @@ def test_killed_replica_is_replaced_and_every_request_accounted_for(
     wait_ready(proxy_url)
     later = [transcribe(proxy_url, clip) for _ in range(3)]
     assert [a.status_code for a in later] == [200] * 3
+
+
+def test_a_redeploy_lets_a_live_session_finish_then_closes_it_with_1001(
+    proxy_url: str, clip: Path
+) -> None:
+    url = proxy_url.replace("http://", "ws://") + TRANSCRIPTION_URL
+    changed = dataclasses.replace(SETTINGS, live_idle_timeout=SETTINGS.live_idle_timeout + 1)
+    redeploy = threading.Thread(
+        target=serve.run,
+        args=(build(changed),),
+        kwargs={"name": DEPLOYMENT_NAME, "route_prefix": "/"},
+        daemon=True,
+    )
+    with connect(url, max_size=None) as connection:
+        assert json.loads(connection.recv(timeout=30))["type"] == "session.created"
+        connection.send(json.dumps(MANUAL))
+        assert json.loads(connection.recv(timeout=30))["type"] == "session.updated"
+        audio = pcm16(load_samples(clip))
+        for start in range(0, len(audio), 48_000):
+            connection.send(json.dumps(append_event(audio[start : start + 48_000])))
+        # Events are handled in order: its answer means the audio is in the buffer.
+        connection.send(json.dumps({"type": "conversation.item.retrieve", "item_id": "item_x"}))
+        assert json.loads(connection.recv(timeout=30))["type"] == "error"
+        redeploy.start()  # every replica is replaced, this session's too
+        events, code = messages_until_closed(connection, validate_server_event, timeout=120)
+    redeploy.join(180)
+    assert not redeploy.is_alive()
+    kinds = [event["type"] for event in events]
+    assert COMPLETED in kinds, kinds
+    assert "ask not what your country" in events[kinds.index(COMPLETED)]["transcript"].lower()
+    assert events[-1]["error"]["code"] == "server_shutting_down"
+    assert code == 1001
+    wait_ready(proxy_url)
+    assert transcribe(proxy_url, clip).status_code == 200

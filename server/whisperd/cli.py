@@ -59,6 +59,7 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from whisperd.app import create_app
+    from whisperd.http.draining import DrainingServer, ServiceHolder
     from whisperd.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
@@ -66,8 +67,9 @@ def serve(settings: Settings) -> int:
     # handler that was there before it; a no-op one lets the process end with status 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: None)
-    uvicorn.run(
-        create_app(settings),
+    holder = ServiceHolder(create_app(settings))
+    config = uvicorn.Config(
+        holder,
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -77,7 +79,9 @@ def serve(settings: Settings) -> int:
         ssl_keyfile=settings.tls_key or None,
         ws_ping_interval=20.0,  # as OpenAI's Realtime server; proxies drop idle sockets
     )
-    return 0
+    server = DrainingServer(config, holder, settings.shutdown_timeout)
+    server.run()
+    return 0 if server.started else 3  # 3: as uvicorn.run, when the server could not start
 
 
 if __name__ == "__main__":

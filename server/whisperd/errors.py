@@ -230,6 +230,15 @@ def too_many_live_sessions(limit: int) -> ApiError:
     )
 
 
+def server_shutting_down() -> ApiError:
+    return ApiError(
+        503,
+        "The server is shutting down. Reconnect to go on.",
+        type="server_error",
+        code="server_shutting_down",
+    )
+
+
 def live_session_expired(seconds: float) -> ApiError:
     return ApiError(
         400,

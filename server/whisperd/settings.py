@@ -127,7 +127,9 @@ class Settings:
     tls_cert: str = setting("", "TLS certificate file (PEM): serve https:// and wss://.")
     tls_key: str = setting("", "TLS private key file (PEM) of the certificate.")
     shutdown_timeout: float = setting(
-        30.0, "On SIGTERM, seconds to let running requests finish before cancelling them."
+        30.0,
+        "On SIGTERM, seconds to let live sessions and running requests finish before "
+        "cancelling them.",
     )
     ray_min_replicas: int = setting(1, "Ray Serve: fewest replicas (autoscaling floor).")
     ray_max_replicas: int = setting(

@@ -4,6 +4,7 @@ test client whose every server event is checked against spec/realtime.asyncapi.y
 from __future__ import annotations
 
 import base64
+import json
 import queue
 import threading
 import time
@@ -14,6 +15,8 @@ import av
 import numpy as np
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
 
 from tests.support.asyncapi import validate_server_event
@@ -132,3 +135,18 @@ class Session:
 
 def joined_deltas(events: list[dict[str, t.Any]], item_id: str) -> str:
     return "".join(e["delta"] for e in events if e["type"] == DELTA and e["item_id"] == item_id)
+
+
+def messages_until_closed(
+    connection: ClientConnection, validate: t.Callable[[t.Any], None], timeout: float = 60.0
+) -> tuple[list[dict[str, t.Any]], int | None]:
+    """Every message a ``websockets`` connection gets until the server closes it, each
+    validated; and the close code."""
+    messages: list[dict[str, t.Any]] = []
+    try:
+        while True:
+            message = json.loads(connection.recv(timeout=timeout))
+            validate(message)
+            messages.append(message)
+    except ConnectionClosed as closed:
+        return messages, closed.rcvd.code if closed.rcvd else None

@@ -107,6 +107,8 @@ class Service:
         self.readiness: Readiness = "loading"
         self.load_error: str | None = None
         self.live_sessions = 0
+        # Set when the server is going away: live sessions finish what they hold and close.
+        self.draining = asyncio.Event()
         self.metrics.watch_engine(self)
         self._diarizer: Diarizer | None = None
         self._diarizer_lock = threading.Lock()
@@ -132,6 +134,18 @@ class Service:
         while True:
             await asyncio.sleep(min(IDLE_SWEEP_SECONDS, ttl))
             self.models.unload_idle()
+
+    async def drain(self, timeout: float) -> int:
+        """Going away: new live sessions are refused, open ones transcribe what they hold
+        and close (1001). Waits up to ``timeout`` for them; returns how many are left."""
+        self.draining.set()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        if self.live_sessions:
+            logger.info("draining: %d live session(s) finishing", self.live_sessions)
+        while self.live_sessions and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        return self.live_sessions
 
     async def close(self) -> None:
         """Cancel what still runs and wait for the workers to stop."""
@@ -167,6 +181,8 @@ class Service:
     @contextlib.contextmanager
     def live_session(self, protocol: str) -> t.Iterator[None]:
         """Hold one of the ``max_live_sessions`` places while a socket session runs."""
+        if self.draining.is_set():
+            raise errors.server_shutting_down()
         if self.live_sessions >= self.settings.max_live_sessions:
             raise errors.too_many_live_sessions(self.settings.max_live_sessions)
         self.live_sessions += 1

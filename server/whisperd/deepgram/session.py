@@ -201,9 +201,7 @@ class DeepgramSession:
         )
 
     async def _drain(self) -> None:
-        deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
-        while self._live.busy and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.02)
+        await self._live.settle(DRAIN_SECONDS)
 
     def _commit(self, *, from_finalize: bool) -> bool:
         if not self._live.in_turn:

@@ -38,6 +38,7 @@ logger = logging.getLogger("whisperd.deepgram")
 DEEPGRAM_PATH = "/v1/listen"
 SEND_QUEUE_MESSAGES = 1024
 CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY = 1008
 CLOSE_ERROR = 1011
 NET_0001 = (
@@ -47,6 +48,7 @@ NET_0001 = (
 DATA_0000 = "DATA-0000: The payload cannot be decoded as audio."
 SLOW_CLIENT = "The client is not reading the server's messages fast enough."
 EXPIRED = "The session hit the server's maximum live session duration."
+SHUTTING_DOWN = "The server is shutting down. Reconnect to go on."
 
 
 async def deepgram_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
@@ -125,7 +127,11 @@ async def _serve(
     logger.info("deepgram live session opened")
     close: tuple[int, str] | None = None
     try:
-        close = await _supervise(websocket, session, settings, overflowed)
+        close = await _supervise(websocket, session, service, overflowed)
+        if close is not None and close[0] == CLOSE_GOING_AWAY:
+            # As CloseStream: the final results of what was sent, then Metadata.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(session.close_stream(), settings.shutdown_timeout)
     finally:
         await session.close()
         if close is not None:
@@ -135,22 +141,27 @@ async def _serve(
 
 
 async def _supervise(
-    websocket: WebSocket, session: DeepgramSession, settings: t.Any, overflowed: asyncio.Event
+    websocket: WebSocket, session: DeepgramSession, service: Service, overflowed: asyncio.Event
 ) -> tuple[int, str] | None:
     """Run the session until the client leaves (None) or it must close (code, reason)."""
     assert session.bad_audio is not None
+    settings = service.settings
     reading = asyncio.create_task(_receive(websocket, session, settings.deepgram_idle_timeout))
     slow = asyncio.create_task(overflowed.wait())
     expiry = asyncio.create_task(asyncio.sleep(settings.live_session_seconds))
+    draining = asyncio.create_task(service.draining.wait())
     bad_audio = session.bad_audio
-    waits: set[asyncio.Future[t.Any]] = {reading, slow, expiry, bad_audio}
+    tasks = (reading, slow, expiry, draining)
+    waits: set[asyncio.Future[t.Any]] = {*tasks, bad_audio}
     try:
         done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (reading, slow, expiry):
+        for task in tasks:
             task.cancel()
     if reading in done:
         return reading.result()
+    if draining in done:
+        return CLOSE_GOING_AWAY, SHUTTING_DOWN
     if bad_audio in done:
         return CLOSE_POLICY, DATA_0000
     if slow in done:

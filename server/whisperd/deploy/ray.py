@@ -8,7 +8,8 @@ Ray head on 127.0.0.1 first (``make serve-ray``). Settings come as for ``whisper
 Each replica builds :func:`whisperd.app.create_app` (lifespan included: Ray Serve runs it
 when the replica starts and when it stops) and names itself in an ``X-Served-By`` header on
 every answer and WebSocket handshake (an answer without it came from Ray's proxy itself,
-such as the 500 for a request whose replica died).
+such as the 500 for a request whose replica died). A replica that stops (scale-down,
+redeploy) first lets its live sessions transcribe what they hold and close with 1001.
 
 The local head listens on loopback only (docs/ray.md, "Network").
 """
@@ -33,6 +34,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from whisperd.app import create_app
+from whisperd.http.draining import ServiceHolder
 from whisperd.settings import Settings, is_loopback_host, load_settings
 from whisperd.store.catalog import KNOWN_MODELS, locate
 
@@ -49,23 +51,18 @@ SERVED_BY_HEADER = "X-Served-By"
 _SERVED_BY_RAW = SERVED_BY_HEADER.lower().encode()
 
 
-class ReplicaApp:
+class ReplicaApp(ServiceHolder):
     """The app as a replica serves it: ``X-Served-By: <replica id>`` on every HTTP answer and
     WebSocket handshake, and the lifespan's state in every request's scope, as uvicorn puts
     it there (Ray Serve runs the lifespan but does not pass its state on)."""
 
     def __init__(self, app: ASGIApp, replica: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.replica = replica
-        self.state: dict[str, t.Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            self.state = scope.setdefault("state", self.state)
-            await self.app(scope, receive, send)
-            return
         if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
+            await super().__call__(scope, receive, send)
             return
         scope = {**scope, "state": {**self.state, **scope.get("state", {})}}
 
@@ -130,6 +127,33 @@ def bind_replica_grpc_to_loopback() -> None:
     serve_replica.add_port_to_grpc_server = add_port_on_node_ip  # type: ignore[attr-defined,unused-ignore]
 
 
+def drain_when_stopping(drain: t.Callable[[], object]) -> None:
+    """Call ``drain`` as soon as this replica begins its graceful shutdown.
+
+    Ray Serve (2.60) tells the user callable (``__del__``, the lifespan's end) only after
+    the replica's ongoing requests have ended, and an open WebSocket is one until it
+    closes: live sessions would hold the replica until ``graceful_shutdown_timeout_s``
+    and then be cut. Ray's own drain starts with ``Replica._perform_graceful_shutdown``;
+    ``drain`` runs first, so the sessions finish and close (1001) while Ray waits."""
+    try:
+        from ray.serve._private.replica import Replica
+    except ImportError:
+        return
+    original = getattr(Replica, "_perform_graceful_shutdown", None)
+    if original is None or getattr(original, "whisperd_drain", None) is not None:
+        return
+
+    async def perform_graceful_shutdown(self: t.Any) -> None:
+        try:
+            drain()
+        except Exception:  # the drain is a courtesy; Ray's shutdown must go on
+            logger.exception("could not start draining the live sessions")
+        await original(self)
+
+    perform_graceful_shutdown.whisperd_drain = drain  # type: ignore[attr-defined]
+    Replica._perform_graceful_shutdown = perform_graceful_shutdown  # type: ignore[method-assign]
+
+
 @serve.ingress()
 class WhisperdReplica:
     """One replica: the whole whisperd app, its lifespan run by Ray Serve."""
@@ -141,7 +165,9 @@ class WhisperdReplica:
 
     def __serve_build_asgi_app__(self) -> ASGIApp:
         replica = serve.get_replica_context().replica_id.unique_id
-        return ReplicaApp(create_app(self.settings), replica)
+        app = ReplicaApp(create_app(self.settings), replica)
+        drain_when_stopping(lambda: app.drain_soon(self.settings.shutdown_timeout))
+        return app
 
 
 def deployment_options(settings: Settings) -> dict[str, t.Any]:

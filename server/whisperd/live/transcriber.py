@@ -247,6 +247,13 @@ class LiveTranscriber:
         """Whether committed turns are still being transcribed."""
         return not self._finals.empty() or self._finals_running
 
+    async def settle(self, timeout: float) -> None:
+        """Wait, up to ``timeout``, until the committed turns are transcribed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.busy and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+
     # Audio and commands
 
     def append(self, samples: np.ndarray) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import logging
 import math
 import typing as t
@@ -92,6 +93,17 @@ class RealtimeSession:
         await live.start()
         self._live = live
         self._send_session("created")
+
+    async def finish(self, timeout: float) -> None:
+        """Before the server goes away: the open turn (speech heard, or a manual buffer) is
+        committed, and the committed turns transcribed, within ``timeout``."""
+        if self._live is None:
+            return
+        self._live.append(self._decoder.flush())
+        if self._live.in_turn:
+            with contextlib.suppress(ApiError):  # less than a commit's worth of audio
+                self._live.commit()
+        await self._live.settle(timeout)
 
     async def close(self) -> None:
         if self._live is not None:

@@ -38,6 +38,7 @@ BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
 CLOSE_UNAUTHORIZED = 3000  # as OpenAI closes a refused key
 CLOSE_ERROR = 4000  # as OpenAI closes after a fatal error
 CLOSE_TRY_AGAIN = 1013
+CLOSE_GOING_AWAY = 1001  # the server is shutting down (or its replica draining)
 SEND_QUEUE_EVENTS = 1024
 
 
@@ -68,7 +69,7 @@ async def realtime_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     try:
         with service.live_session(PROTOCOL):
             await _serve(websocket, service, _dialect(websocket, auth.subprotocols))
-    except ApiError as exc:  # the session limit
+    except ApiError as exc:  # the session limit, or a server going away
         await _refuse(websocket, exc, CLOSE_TRY_AGAIN)
 
 
@@ -101,6 +102,7 @@ async def _serve(websocket: WebSocket, service: Service, dialect: Dialect) -> No
     started = time.monotonic()
     sender = asyncio.create_task(_send_events(websocket, outbox))
     reason: ApiError | None = None
+    code = CLOSE_ERROR
     try:
         try:
             await session.open()
@@ -108,30 +110,38 @@ async def _serve(websocket: WebSocket, service: Service, dialect: Dialect) -> No
             reason = exc
             return
         logger.info("realtime session opened (%s dialect)", dialect)
-        reason = await _supervise(websocket, session, settings, overflowed)
+        reason = await _supervise(websocket, session, service, overflowed)
+        if reason is not None and reason.code == "server_shutting_down":
+            await session.finish(settings.shutdown_timeout)
+            code = CLOSE_GOING_AWAY
     finally:
         await session.close()
         if reason is not None:
-            await _finish(websocket, outbox, sender, reason)
+            await _finish(websocket, outbox, sender, reason, code)
         sender.cancel()
         logger.info("realtime session closed after %.1f s", time.monotonic() - started)
         request_id_var.reset(token)
 
 
 async def _supervise(
-    websocket: WebSocket, session: RealtimeSession, settings: t.Any, overflowed: asyncio.Event
+    websocket: WebSocket, session: RealtimeSession, service: Service, overflowed: asyncio.Event
 ) -> ApiError | None:
     """Run the session until the client leaves (None) or it must end (why)."""
+    settings = service.settings
     reading = asyncio.create_task(_receive_events(websocket, session, settings.live_idle_timeout))
     slow = asyncio.create_task(overflowed.wait())
     expiry = asyncio.create_task(asyncio.sleep(settings.live_session_seconds))
+    draining = asyncio.create_task(service.draining.wait())
+    tasks = {reading, slow, expiry, draining}
     try:
-        done, _ = await asyncio.wait({reading, slow, expiry}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (reading, slow, expiry):
+        for task in tasks:
             task.cancel()
     if reading in done:
         return reading.result()
+    if draining in done:
+        return errors.server_shutting_down()
     if slow in done:
         return ApiError(
             400,
@@ -170,6 +180,7 @@ async def _finish(
     outbox: asyncio.Queue[dict[str, t.Any] | None],
     sender: asyncio.Task[None],
     reason: ApiError,
+    code: int = CLOSE_ERROR,
 ) -> None:
     """Send what is queued, the reason, then close (bounded: the client may not read)."""
     with contextlib.suppress(asyncio.QueueFull):
@@ -179,4 +190,4 @@ async def _finish(
         await asyncio.wait_for(asyncio.shield(sender), 5)
     if websocket.client_state != WebSocketState.DISCONNECTED:
         with contextlib.suppress(Exception):
-            await websocket.close(CLOSE_ERROR, f"{reason.type}.{reason.code}"[:120])
+            await websocket.close(code, f"{reason.type}.{reason.code}"[:120])
