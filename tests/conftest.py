@@ -20,6 +20,7 @@ import pytest
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
 
 from tests.support.audio import GeneratedAudio, make_speech, write_wav
+from tests.support.conversation import Conversation, build_conversation
 from tests.support.server import ONE_AT_A_TIME, ServerProcess, start_server
 
 
@@ -107,3 +108,9 @@ def one_worker_server(
     server = start_server(tmp_path_factory, model_cache_dir, "--model", "tiny.en", *ONE_AT_A_TIME)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def conversation(tmp_path_factory: pytest.TempPathFactory) -> Conversation:
+    """Two speakers cut from real recordings (first, second, first again)."""
+    return build_conversation(tmp_path_factory.mktemp("conversation"))

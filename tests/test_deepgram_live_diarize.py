@@ -11,13 +11,12 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient, WebSocketDenialResponse
+from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
-from whisperd.diarize.embedding import WeightsNotFoundError, find_weights
 from whisperd.engine.audio import SAMPLE_RATE
 
-from tests.support.conversation import Conversation, build_conversation
-from tests.support.deepgram import validate_error, validate_server_message
+from tests.support.conversation import Conversation, require_speaker_weights
+from tests.support.deepgram import refused_upgrade, validate_server_message
 from tests.support.inprocess import app_client
 from tests.support.realtime import load_samples, pcm16
 
@@ -28,17 +27,9 @@ Message = dict[str, t.Any]
 
 @pytest.fixture(scope="module")
 def client(model_cache_dir: Path) -> t.Iterator[TestClient]:
-    try:
-        find_weights()
-    except WeightsNotFoundError as exc:
-        pytest.skip(str(exc))
+    require_speaker_weights()
     with app_client(model_cache_dir) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def conversation(tmp_path_factory: pytest.TempPathFactory) -> Conversation:
-    return build_conversation(tmp_path_factory.mktemp("conversation"))
 
 
 def next_message(ws: t.Any) -> Message:
@@ -120,14 +111,7 @@ def test_missing_encoder_weights_refuse_the_handshake(
     model_cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WHISPERD_DIARIZE_WEIGHTS", str(tmp_path / "missing.pt"))
-    with (
-        app_client(model_cache_dir) as app,
-        pytest.raises(WebSocketDenialResponse) as refused,
-        app.websocket_connect(f"{DIARIZE_URL}&diarize=true"),
-    ):
-        pass
-    response = refused.value
+    with app_client(model_cache_dir) as app:
+        response = refused_upgrade(app, f"{DIARIZE_URL}&diarize=true")
     assert response.status_code == 500
-    body = response.json()
-    validate_error(body)
-    assert "diarization is not available" in body["err_msg"]
+    assert "diarization is not available" in response.json()["err_msg"]

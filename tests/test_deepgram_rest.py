@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.conversation import Conversation, build_conversation, who_spoke
+from tests.support.conversation import Conversation, who_spoke
 from tests.support.deepgram import JFK, JFK_WORDS, validate_error, validate_listen_response
 from tests.support.inprocess import app_client
 from tests.support.paths import shared_path
@@ -103,11 +103,6 @@ def test_headerless_audio_over_the_length_limit_is_refused_before_resampling(
     assert response.status_code == 400
     validate_error(response.json())
     assert "too long" in response.json()["err_msg"]
-
-
-@pytest.fixture(scope="module")
-def conversation(tmp_path_factory: pytest.TempPathFactory) -> Conversation:
-    return build_conversation(tmp_path_factory.mktemp("conversation"))
 
 
 def test_diarize_numbers_the_speakers_of_words_utterances_and_paragraphs(

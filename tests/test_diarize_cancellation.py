@@ -15,11 +15,10 @@ import numpy as np
 import pytest
 from whisperd.core.service import Service
 from whisperd.diarize import DiarizationCancelled, SessionSpeakers
-from whisperd.diarize.embedding import WeightsNotFoundError, find_weights
 from whisperd.engine.transcribe import DecodeOptions
 from whisperd.settings import Settings
 
-from tests.support.conversation import build_conversation
+from tests.support.conversation import build_conversation, require_speaker_weights
 from tests.support.realtime import load_samples
 
 REPEATS = 4
@@ -27,10 +26,7 @@ REPEATS = 4
 
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
-    try:
-        find_weights()
-    except WeightsNotFoundError as exc:
-        pytest.skip(str(exc))
+    require_speaker_weights()
     conversation = build_conversation(tmp_path_factory.mktemp("conversation"))
     return np.tile(load_samples(conversation.path), REPEATS)
 

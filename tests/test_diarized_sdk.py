@@ -12,16 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.conversation import Conversation, build_conversation, data_url, who_spoke
+from tests.support.conversation import Conversation, data_url, who_spoke
 from tests.support.paths import shared_path
 
 DIARIZE = "gpt-4o-transcribe-diarize"
 RECORDED = "openai/fixtures/responses/transcriptions__gpt-4o-transcribe-diarize__"
-
-
-@pytest.fixture(scope="module")
-def conversation(tmp_path_factory: pytest.TempPathFactory) -> Conversation:
-    return build_conversation(tmp_path_factory.mktemp("conversation"))
 
 
 def _labels_by_speaker(conversation: Conversation, segments: t.Any) -> dict[str, set[str]]:

@@ -9,21 +9,21 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient, WebSocketDenialResponse
+from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from websockets.sync.client import connect
 
 from tests.support.asyncapi import validate_server_event
-from tests.support.deepgram import validate_error, validate_server_message
+from tests.support.deepgram import refused_upgrade, validate_server_message
 from tests.support.inprocess import app_client
 from tests.support.paths import shared_path
 from tests.support.realtime import (
     COMPLETED,
-    MANUAL,
     TRANSCRIPTION_URL,
-    append_event,
+    buffer_audio,
     load_samples,
     messages_until_closed,
+    open_manual_session,
     pcm16,
 )
 from tests.support.server import ServerProcess, start_server
@@ -54,16 +54,8 @@ def ws_base(server: ServerProcess) -> str:
 def test_sigterm_transcribes_a_realtime_sessions_buffer_then_closes_it_with_1001(
     server: ServerProcess, jfk: t.Any
 ) -> None:
-    with connect(ws_base(server) + TRANSCRIPTION_URL, max_size=None) as connection:
-        assert json.loads(connection.recv(timeout=30))["type"] == "session.created"
-        connection.send(json.dumps(MANUAL))
-        assert json.loads(connection.recv(timeout=30))["type"] == "session.updated"
-        audio = pcm16(jfk)
-        for start in range(0, len(audio), 48_000):
-            connection.send(json.dumps(append_event(audio[start : start + 48_000])))
-        # Events are handled in order: its answer means the audio is in the buffer.
-        connection.send(json.dumps({"type": "conversation.item.retrieve", "item_id": "item_x"}))
-        assert json.loads(connection.recv(timeout=30))["type"] == "error"
+    with open_manual_session(ws_base(server) + TRANSCRIPTION_URL) as connection:
+        buffer_audio(connection, pcm16(jfk))
         server.process.send_signal(signal.SIGTERM)
         events, code = messages_until_closed(connection, validate_server_event)
     kinds = [event["type"] for event in events]
@@ -123,15 +115,9 @@ def test_a_draining_server_refuses_new_realtime_sessions(draining: TestClient) -
 
 
 def test_a_draining_server_refuses_new_deepgram_sessions_with_503(draining: TestClient) -> None:
-    with (
-        pytest.raises(WebSocketDenialResponse) as refused,
-        draining.websocket_connect("/v1/listen?encoding=linear16&sample_rate=16000"),
-    ):
-        pass
-    assert refused.value.status_code == 503
-    body = refused.value.json()
-    validate_error(body)
-    assert "shutting down" in body["err_msg"]
+    response = refused_upgrade(draining, "/v1/listen?encoding=linear16&sample_rate=16000")
+    assert response.status_code == 503
+    assert "shutting down" in response.json()["err_msg"]
 
 
 def test_http_requests_are_still_answered_while_draining(draining: TestClient) -> None:

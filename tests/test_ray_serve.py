@@ -8,7 +8,6 @@ import base64
 import concurrent.futures
 import contextlib
 import dataclasses
-import json
 import os
 import signal
 import threading
@@ -18,17 +17,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from websockets.sync.client import connect
 
 from tests.support.asyncapi import validate_server_event
 from tests.support.paths import shared_path
 from tests.support.realtime import (
     COMPLETED,
-    MANUAL,
     TRANSCRIPTION_URL,
-    append_event,
+    buffer_audio,
     load_samples,
     messages_until_closed,
+    open_manual_session,
     pcm16,
 )
 from tests.support.server import free_port
@@ -232,16 +230,8 @@ def test_a_redeploy_lets_a_live_session_finish_then_closes_it_with_1001(
         kwargs={"name": DEPLOYMENT_NAME, "route_prefix": "/"},
         daemon=True,
     )
-    with connect(url, max_size=None) as connection:
-        assert json.loads(connection.recv(timeout=30))["type"] == "session.created"
-        connection.send(json.dumps(MANUAL))
-        assert json.loads(connection.recv(timeout=30))["type"] == "session.updated"
-        audio = pcm16(load_samples(clip))
-        for start in range(0, len(audio), 48_000):
-            connection.send(json.dumps(append_event(audio[start : start + 48_000])))
-        # Events are handled in order: its answer means the audio is in the buffer.
-        connection.send(json.dumps({"type": "conversation.item.retrieve", "item_id": "item_x"}))
-        assert json.loads(connection.recv(timeout=30))["type"] == "error"
+    with open_manual_session(url) as connection:
+        buffer_audio(connection, pcm16(load_samples(clip)))
         redeploy.start()  # every replica is replaced, this session's too
         events, code = messages_until_closed(connection, validate_server_event, timeout=120)
     redeploy.join(180)

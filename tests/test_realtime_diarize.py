@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
-from whisperd.diarize.embedding import WeightsNotFoundError, find_weights
 from whisperd.engine.audio import SAMPLE_RATE
 
-from tests.support.conversation import Conversation, build_conversation
+from tests.support.conversation import Conversation, require_speaker_weights
 from tests.support.inprocess import app_client
 from tests.support.realtime import COMPLETED, Session, load_samples, pcm16
 
@@ -26,17 +25,9 @@ DIARIZE_MANUAL = {"type": "session.update", "session": {"type": "transcription",
 
 @pytest.fixture(scope="module")
 def client(model_cache_dir: Path) -> t.Iterator[TestClient]:
-    try:
-        find_weights()
-    except WeightsNotFoundError as exc:
-        pytest.skip(str(exc))
+    require_speaker_weights()
     with app_client(model_cache_dir) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def conversation(tmp_path_factory: pytest.TempPathFactory) -> Conversation:
-    return build_conversation(tmp_path_factory.mktemp("conversation"))
 
 
 @pytest.fixture(scope="module")

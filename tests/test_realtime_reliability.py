@@ -14,12 +14,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from tests.support.asyncapi import validate_server_event
 from tests.support.audio import GeneratedAudio
 from tests.support.http import URL, queue_state, wait_for
-from tests.support.realtime import COMPLETED, MANUAL, append_event, load_samples, pcm16
+from tests.support.realtime import (
+    COMPLETED,
+    append_event,
+    load_samples,
+    open_manual_session,
+    pcm16,
+)
 from tests.support.server import ServerProcess, start_server
 
 
@@ -34,11 +40,7 @@ def receive(connection: ClientConnection, timeout: float = 120) -> dict[str, t.A
 
 
 def open_manual(server: ServerProcess) -> ClientConnection:
-    connection = connect(ws_url(server), max_size=None)
-    assert receive(connection)["type"] == "session.created"
-    connection.send(json.dumps(MANUAL))
-    assert receive(connection)["type"] == "session.updated"
-    return connection
+    return open_manual_session(ws_url(server))
 
 
 def send_audio(connection: ClientConnection, audio: bytes, chunk: int = 96_000) -> None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
+from whisperd.diarize.embedding import WeightsNotFoundError, find_weights
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
 
 from tests.support.audio import write_wav
@@ -78,3 +80,11 @@ def clip_wav(seconds: float, directory: Path) -> bytes:
 
 def data_url(content: bytes, media_type: str = "audio/wav") -> str:
     return f"data:{media_type};base64," + base64.b64encode(content).decode("ascii")
+
+
+def require_speaker_weights() -> None:
+    """Skip, saying why, where the speaker encoder's weights are not installed."""
+    try:
+        find_weights()
+    except WeightsNotFoundError as exc:
+        pytest.skip(str(exc))

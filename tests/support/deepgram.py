@@ -9,10 +9,12 @@ import functools
 import typing as t
 from pathlib import Path
 
+import pytest
 import yaml
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
+from starlette.testclient import TestClient, WebSocketDenialResponse
 
 REPO = Path(__file__).resolve().parents[2]
 ASYNCAPI_PATH = REPO / "spec" / "deepgram.asyncapi.yaml"
@@ -79,3 +81,19 @@ def validate_listen_response(body: t.Any) -> None:
 
 def validate_error(body: t.Any) -> None:
     _check(_validator(OPENAPI_URI, "#/components/schemas/DeepgramError"), body, "error body")
+
+
+def refused_upgrade(client: TestClient, url: str, **connect: t.Any) -> t.Any:
+    """The HTTP answer that refused a WebSocket upgrade to ``url``, its body checked
+    against Deepgram's error shape and its ``dg-error`` header against the body."""
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        client.websocket_connect(url, **connect),
+    ):
+        pass
+    response = refused.value
+    body = response.json()
+    validate_error(body)
+    assert response.headers["dg-error"] == body["err_msg"][:500]
+    assert response.headers["dg-request-id"] == body["request_id"]
+    return response

@@ -16,7 +16,7 @@ import numpy as np
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection
+from websockets.sync.client import ClientConnection, connect
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
 
 from tests.support.asyncapi import validate_server_event
@@ -150,3 +150,22 @@ def messages_until_closed(
             messages.append(message)
     except ConnectionClosed as closed:
         return messages, closed.rcvd.code if closed.rcvd else None
+
+
+def open_manual_session(url: str) -> ClientConnection:
+    """A ``websockets`` connection to a Realtime ``url`` (``ws://…/v1/realtime?intent=
+    transcription``), its session set for manual commits."""
+    connection = connect(url, max_size=None)
+    assert json.loads(connection.recv(timeout=60))["type"] == "session.created"
+    connection.send(json.dumps(MANUAL))
+    assert json.loads(connection.recv(timeout=60))["type"] == "session.updated"
+    return connection
+
+
+def buffer_audio(connection: ClientConnection, audio: bytes, chunk: int = 48_000) -> None:
+    """Append ``audio`` (24 kHz PCM16), uncommitted, and return once the server holds all
+    of it: events are handled in order, so a retrieve's error is answered after them."""
+    for start in range(0, len(audio), chunk):
+        connection.send(json.dumps(append_event(audio[start : start + chunk])))
+    connection.send(json.dumps({"type": "conversation.item.retrieve", "item_id": "item_none"}))
+    assert json.loads(connection.recv(timeout=60))["type"] == "error"
