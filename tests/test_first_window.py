@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from whisperd.api.plan import PlanDefaults, plan_request
+from whisperd.engine import first_window
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
 from whisperd.engine.first_window import MIN_SECONDS, first_window_end
 from whisperd.engine.transcribe import (
@@ -71,6 +72,23 @@ def test_the_cut_is_in_the_pause_between_two_utterances() -> None:
     cut = first_window_end(audio, 10.0)
     assert cut is not None
     assert 4.0 < cut < 5.0
+
+
+def test_speech_that_starts_late_is_still_cut_in_its_pause() -> None:
+    # Past the short head searched first: the search goes on over the first 30 s.
+    speech = samples(LIBRISPEECH)[: 4 * SAMPLE_RATE]
+    pause = np.zeros(SAMPLE_RATE, np.float32)
+    audio = np.concatenate([np.zeros(15 * SAMPLE_RATE, np.float32), speech, pause, speech])
+    cut = first_window_end(audio, 10.0)
+    assert cut is not None
+    assert 19.0 < cut < 20.0
+
+
+def test_the_short_head_finds_the_pause_the_whole_search_would(lucier: np.ndarray) -> None:
+    # Lucier's speech starts about 7 s in: its first clear pause is in the short head.
+    whole = first_window._search(lucier[: first_window.SEARCH_SECONDS * SAMPLE_RATE], 10.0)
+    assert whole is not None
+    assert first_window_end(lucier, 10.0) == whole[0]
 
 
 def test_no_cut_without_speech() -> None:

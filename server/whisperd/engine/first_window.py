@@ -29,8 +29,10 @@ WINDOW_FRAMES = 3000
 
 # The first window holds at least this much audio after the speech starts.
 MIN_SECONDS = 1.5
-# The speech and the pause are looked for in the first window's worth of audio.
+# The speech and the pause are looked for in the first window's worth of audio, first
+# in the window's longest reach and this much more (for speech that starts late).
 SEARCH_SECONDS = 30
+_QUICK_MARGIN_SECONDS = 2.0
 # Pauses this long between words are where the window may end.
 _PAUSES = VadOptions(min_silence_duration_ms=150, speech_pad_ms=0)
 # The window ends this far into its pause (at most halfway), past the last word's tail.
@@ -41,7 +43,20 @@ def first_window_end(audio: np.ndarray, max_seconds: float) -> float | None:
     """Seconds into ``audio`` where a first window of at most ``max_seconds`` after the
     speech starts should end: in the first clear pause after :data:`MIN_SECONDS` of it, or
     else the longest one. None without speech or pause."""
-    head = audio[: SEARCH_SECONDS * SAMPLE_RATE]
+    # Silero reads audio front to back, so the pauses it finds in a head are those it finds
+    # there in all the audio; the first clear one found in a short head is the answer. Only
+    # without one does the search read its whole :data:`SEARCH_SECONDS`.
+    quick = round((max_seconds + _QUICK_MARGIN_SECONDS) * SAMPLE_RATE)
+    if quick < SEARCH_SECONDS * SAMPLE_RATE:
+        found = _search(audio[:quick], max_seconds)
+        if found is not None and found[1]:
+            return found[0]
+    found = _search(audio[: SEARCH_SECONDS * SAMPLE_RATE], max_seconds)
+    return None if found is None else found[0]
+
+
+def _search(head: np.ndarray, max_seconds: float) -> tuple[float, bool] | None:
+    """The window's end in ``head``, and whether it is a clear pause."""
     speech = speech_spans(head, _PAUSES)
     if not speech:
         return None
@@ -55,7 +70,7 @@ def first_window_end(audio: np.ndarray, max_seconds: float) -> float | None:
         return None
     clear = [pause for pause in pauses if pause[1] - pause[0] >= CLEAR_PAUSE_SECONDS]
     end, next_start = clear[0] if clear else max(pauses, key=lambda pause: pause[1] - pause[0])
-    return round(_cut(end, next_start), 2)
+    return round(_cut(end, next_start), 2), bool(clear)
 
 
 def _cut(end: float, next_start: float) -> float:
