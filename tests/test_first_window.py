@@ -13,8 +13,9 @@ import pytest
 from whisperd.api.plan import PlanDefaults, plan_request
 from whisperd.engine import first_window
 from whisperd.engine.audio import SAMPLE_RATE, decode_audio
-from whisperd.engine.first_window import MIN_SECONDS, first_window_end
+from whisperd.engine.first_window import MIN_SECONDS, WINDOW_FRAMES, first_window_end
 from whisperd.engine.transcribe import (
+    FIRST_WINDOW_ENCODER_FRAMES,
     Cancelled,
     DecodeOptions,
     Segment,
@@ -89,6 +90,19 @@ def test_the_short_head_finds_the_pause_the_whole_search_would(lucier: np.ndarra
     whole = first_window._search(lucier[: first_window.SEARCH_SECONDS * SAMPLE_RATE], 10.0)
     assert whole is not None
     assert first_window_end(lucier, 10.0) == whole[0]
+
+
+def test_the_short_window_is_encoded_from_20_seconds_of_frames(
+    tiny: LoadedModel, lucier: np.ndarray
+) -> None:
+    run = start_transcription(tiny.whisper, lucier, STREAM)
+    try:
+        next(run.segments)  # the short window's
+        assert tiny.whisper.encoder_output.shape[1] == FIRST_WINDOW_ENCODER_FRAMES // 2
+        next(run.segments)  # the whole windows', on a padded 30 s again
+        assert tiny.whisper.encoder_output.shape[1] == WINDOW_FRAMES // 2
+    finally:
+        run.segments.close()  # type: ignore[attr-defined]
 
 
 def test_no_cut_without_speech() -> None:

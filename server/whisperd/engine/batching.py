@@ -132,7 +132,10 @@ class BatchingModel:
     ) -> Any:
         rows = int(features.shape[0])
         position = _sot_position(prompts, self.sot_token)
-        key = (method, position if position != _MIXED else object(), _frozen(kwargs))
+        # Calls stack only with calls of the same shape (a short first window's encoder
+        # input and output are shorter than a whole window's).
+        shape = tuple(int(size) for size in features.shape[1:])
+        key = (method, shape, position if position != _MIXED else object(), _frozen(kwargs))
         with self._cond:
             self._arrivals += 1
             call = _Call(method, key, features, rows, prompts, kwargs, self._arrivals)

@@ -30,6 +30,10 @@ Task = t.Literal["transcribe", "translate"]
 TEMPERATURE_LADDER = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 DEFAULT_SEED = 0
 FRAMES_PER_SECOND = 100
+# A short first window is encoded from its first 20 s of mel frames, not a padded 30 s:
+# a third of the encoder's time, the same text (bench/README.md, "First streamed words";
+# at 15 s or less, tiny.en repeated the window's text in a loop).
+FIRST_WINDOW_ENCODER_FRAMES = 2000
 WINDOW_FRAMES = 3000
 WINDOW_SECONDS = 30
 # Punctuation OpenAI leaves out of its word list ("Hello," is the word "Hello").
@@ -179,6 +183,7 @@ def start_transcription(
     except BaseException:
         whisper.watch_cancel(None)
         whisper.seed_sampling(None)
+        whisper.limit_encoder_frames(None)
         raise
 
 
@@ -189,6 +194,9 @@ def _start_transcription(
     cancel: threading.Event | None,
 ) -> TranscriptionRun:
     first_end = _first_window_end(audio, options)
+    if first_end is not None and first_end * FRAMES_PER_SECOND < FIRST_WINDOW_ENCODER_FRAMES - 2:
+        # Until the short window is decoded (its language detection included).
+        whisper.limit_encoder_frames(FIRST_WINDOW_ENCODER_FRAMES)
     # Language detection reads the first window: with a short one, exactly that window, so
     # its encoding is shared with its decoding.
     first = audio if first_end is None else audio[: round(first_end * SAMPLE_RATE)]
@@ -276,9 +284,12 @@ def _transcribe_from_first_window(
     def segments() -> Iterator[t.Any]:
         raw: t.Any
         said = []
-        for raw in first_segments:  # the model may place an end past the short audio's
-            said.append(raw.text)
-            yield replace(raw, start=min(raw.start, end), end=min(raw.end, end))
+        try:
+            for raw in first_segments:  # the model may place an end past the short audio's
+                said.append(raw.text)
+                yield replace(raw, start=min(raw.start, end), end=min(raw.end, end))
+        finally:
+            whisper.limit_encoder_frames(None)
         whole, _ = _transcribe_sequential(whisper, audio, info.language, options)
         tokenizer = Tokenizer(
             whisper.hf_tokenizer, whisper.multilingual, task=options.task, language=info.language
@@ -400,6 +411,7 @@ def _segments(
         whisper.forget_encoder_output()
         whisper.watch_cancel(None)
         whisper.seed_sampling(None)
+        whisper.limit_encoder_frames(None)
 
 
 def _words(raw_words: object) -> tuple[Word, ...]:

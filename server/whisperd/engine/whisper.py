@@ -89,8 +89,16 @@ class Whisper(WhisperModel):  # type: ignore[misc]
         """The calling thread's last encoder output, or None."""
         return getattr(self._thread_state, "encoder_output", None)
 
+    def limit_encoder_frames(self, frames: int | None) -> None:
+        """Encode at most ``frames`` mel frames in the calling thread's encoder calls, for
+        audio known to be shorter (None: the whole padded 30 s window)."""
+        self._thread_state.encoder_frames = frames
+
     def encode(self, features: Any) -> Any:
         state = self._thread_state
+        frames = getattr(state, "encoder_frames", None)
+        if frames is not None and features.shape[-1] > frames:
+            features = np.ascontiguousarray(features[..., :frames])
         previous = getattr(state, "features", None)
         if previous is not None and _same(previous, features):
             return state.encoder_output
