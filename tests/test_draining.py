@@ -20,6 +20,7 @@ from tests.support.paths import shared_path
 from tests.support.realtime import (
     COMPLETED,
     TRANSCRIPTION_URL,
+    Session,
     buffer_audio,
     load_samples,
     messages_until_closed,
@@ -92,6 +93,30 @@ def test_sigterm_gives_a_deepgram_session_its_final_results_and_metadata_then_10
     assert messages[-1]["type"] == "Metadata"
     assert code == GOING_AWAY
     assert server.process.wait(timeout=30) == 0
+
+
+def test_a_drain_commits_the_turn_server_vad_has_open(model_cache_dir: Path, jfk: t.Any) -> None:
+    # Speech with no silence after it: the detector's turn is still open when the drain
+    # starts, and is transcribed before the close.
+    with app_client(model_cache_dir) as client:
+        session = Session(client)
+        try:
+            assert session.next()["type"] == "session.created"
+            session.send_audio(pcm16(jfk))
+            # Events are handled in order: its answer means all the audio is in.
+            session.send({"type": "conversation.item.retrieve", "item_id": "item_none"})
+            session.until("error")
+            service = client.app_state["service"]
+            client.portal.start_task_soon(service.drain, 30.0)  # type: ignore[union-attr]
+            events = session.until("error")
+            code = session.closed()
+        finally:
+            session.close()
+    assert code == GOING_AWAY
+    assert events[-1]["error"]["code"] == "server_shutting_down"
+    completed = [event for event in events if event["type"] == COMPLETED]
+    # The clip's last words, which no silence after them would have ended as a turn.
+    assert completed and "for your country" in completed[-1]["transcript"].lower()
 
 
 @pytest.fixture(scope="module")
