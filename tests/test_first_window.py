@@ -105,6 +105,18 @@ def test_the_short_window_is_encoded_from_20_seconds_of_frames(
         run.segments.close()  # type: ignore[attr-defined]
 
 
+def test_a_stream_left_unread_does_not_shorten_the_next_requests_windows(
+    tiny: LoadedModel, lucier: np.ndarray
+) -> None:
+    start_transcription(tiny.whisper, lucier, STREAM)  # its segments never read
+    run = start_transcription(tiny.whisper, lucier, DecodeOptions())
+    try:
+        next(run.segments)
+        assert tiny.whisper.encoder_output.shape[1] == WINDOW_FRAMES // 2
+    finally:
+        run.segments.close()  # type: ignore[attr-defined]
+
+
 def test_no_cut_without_speech() -> None:
     assert first_window_end(np.zeros(40 * SAMPLE_RATE, np.float32), 10.0) is None
 

@@ -194,9 +194,12 @@ def _start_transcription(
     cancel: threading.Event | None,
 ) -> TranscriptionRun:
     first_end = _first_window_end(audio, options)
-    if first_end is not None and first_end * FRAMES_PER_SECOND < FIRST_WINDOW_ENCODER_FRAMES - 2:
-        # Until the short window is decoded (its language detection included).
-        whisper.limit_encoder_frames(FIRST_WINDOW_ENCODER_FRAMES)
+    # Set for every request, so a run left unread cannot pass a limit on to the thread's
+    # next one; a short window's lasts until it is decoded (its language detection too).
+    short = (
+        first_end is not None and first_end * FRAMES_PER_SECOND < FIRST_WINDOW_ENCODER_FRAMES - 2
+    )
+    whisper.limit_encoder_frames(FIRST_WINDOW_ENCODER_FRAMES if short else None)
     # Language detection reads the first window: with a short one, exactly that window, so
     # its encoding is shared with its decoding.
     first = audio if first_end is None else audio[: round(first_end * SAMPLE_RATE)]
