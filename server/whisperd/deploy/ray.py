@@ -151,7 +151,7 @@ def drain_when_stopping(drain: t.Callable[[], object]) -> None:
         await original(self)
 
     perform_graceful_shutdown.whisperd_drain = drain  # type: ignore[attr-defined]
-    Replica._perform_graceful_shutdown = perform_graceful_shutdown  # type: ignore[method-assign]
+    Replica._perform_graceful_shutdown = perform_graceful_shutdown  # type: ignore[method-assign,unused-ignore]
 
 
 @serve.ingress()
