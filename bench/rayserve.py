@@ -30,9 +30,10 @@ from importlib import metadata
 from pathlib import Path
 
 import psutil
+from whisperd.deploy.head_env import LOCAL_HEAD_ENV
 
 # Ray reads these when imported: a head on loopback only, no usage reports.
-os.environ.update({"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"})
+os.environ.update(LOCAL_HEAD_ENV)
 
 from bench.client import new_client, transcribe_json
 from bench.corpus import Clip, Corpus, default_shared_dir

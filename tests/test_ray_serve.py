@@ -8,6 +8,7 @@ import base64
 import concurrent.futures
 import contextlib
 import dataclasses
+import json
 import os
 import signal
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from whisperd.deploy.head_env import LOCAL_HEAD_ENV
 
 from tests.support.asyncapi import validate_server_event
 from tests.support.paths import shared_path
@@ -33,7 +35,7 @@ from tests.support.server import free_port
 from tests.support.sockets import Socket, is_loopback, process_tree, sockets_of
 
 # As deploy/ray.py starts a local head; Ray reads these when imported.
-os.environ.update({"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"})
+os.environ.update(LOCAL_HEAD_ENV)
 ray = pytest.importorskip("ray", reason="the ray extra is not installed (make test-ray)")
 from ray import serve  # noqa: E402
 from whisperd.deploy.ray import DEPLOYMENT_NAME, SERVED_BY_HEADER, build  # noqa: E402
@@ -43,8 +45,6 @@ pytestmark = pytest.mark.timeout(240)
 
 REPLICAS = 2
 CLIP = "en_read/whisper.cpp__jfk.wav"
-# What the proxy may answer for a request a dying replica held: retryable for the SDK.
-RETRYABLE = {500, 502, 503, 504}
 SETTINGS = Settings(
     model="tiny.en", workers=1, beam_size=1, ray_min_replicas=REPLICAS,
     ray_max_replicas=REPLICAS, ray_replica_cpus=1.0, shutdown_timeout=5.0,
@@ -189,24 +189,17 @@ def test_requests_spread_over_both_replicas(proxy_url: str, clip: Path) -> None:
     assert len({a.headers[SERVED_BY_HEADER] for a in answers}) == REPLICAS
 
 
-def test_killed_replica_is_replaced_and_every_request_accounted_for(
-    proxy_url: str, clip: Path
-) -> None:
-    before = set(replica_actor_names())
-    assert len(before) == REPLICAS
-    victim = sorted(before)[0]
-    outcomes: list[int | str] = []
-    with concurrent.futures.ThreadPoolExecutor(6) as pool:
-        pending = [pool.submit(transcribe, proxy_url, clip) for _ in range(6)]
-        time.sleep(1.0)
-        ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)
-        for future in pending:
-            try:
-                outcomes.append(future.result(timeout=150).status_code)
-            except httpx.HTTPError as exc:
-                outcomes.append(type(exc).__name__)
-    assert len(outcomes) == 6
-    assert all(o == 200 or o in RETRYABLE for o in outcomes), outcomes
+def kill_replica(name: str) -> None:
+    ray.kill(ray.get_actor(name, namespace="serve"), no_restart=True)
+
+
+def actor_serving(served_by: str) -> str:
+    """The actor name of the replica an ``X-Served-By`` header names."""
+    [name] = [n for n in replica_actor_names() if n.endswith(f"#{served_by}")]
+    return name
+
+
+def wait_replaced(victim: str, url: str) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         now = set(replica_actor_names())
@@ -214,9 +207,67 @@ def test_killed_replica_is_replaced_and_every_request_accounted_for(
             break
         time.sleep(1)
     assert victim not in set(replica_actor_names())
-    wait_ready(proxy_url)
+    wait_ready(url)
+
+
+def test_killed_replica_is_replaced_and_the_requests_it_held_are_sent_again(
+    proxy_url: str, clip: Path
+) -> None:
+    before = set(replica_actor_names())
+    assert len(before) == REPLICAS
+    victim = sorted(before)[0]
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        pending = [pool.submit(transcribe, proxy_url, clip) for _ in range(6)]
+        time.sleep(1.0)
+        kill_replica(victim)
+        answers = [future.result(timeout=150) for future in pending]
+    # Each held request had sent nothing back, so the proxy's guard sent it again.
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    assert all("ask not what your country" in a.json()["text"].lower() for a in answers)
+    wait_replaced(victim, proxy_url)
     later = [transcribe(proxy_url, clip) for _ in range(3)]
     assert [a.status_code for a in later] == [200] * 3
+
+
+def test_a_stream_whose_replica_is_killed_ends_with_an_error_object(proxy_url: str) -> None:
+    long_clip = shared_path("audio/en_long/gentle__lucier.mp3")
+    frames: list[dict[str, t.Any]] = []
+    with (
+        long_clip.open("rb") as audio,
+        httpx.stream(
+            "POST",
+            f"{proxy_url}/v1/audio/transcriptions",
+            files={"file": (long_clip.name, audio)},
+            data={"model": "whisper-1", "stream": "true"},
+            timeout=120,
+        ) as response,
+    ):
+        victim = actor_serving(response.headers[SERVED_BY_HEADER])
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                frames.append(json.loads(line.removeprefix("data: ")))
+                if len(frames) == 1:
+                    kill_replica(victim)
+    assert frames[0]["type"] == "transcript.text.delta"
+    assert frames[-1]["error"]["code"] == "replica_lost", frames[-1]
+    assert all(f.get("type") != "transcript.text.done" for f in frames)
+    wait_replaced(victim, proxy_url)
+
+
+def test_a_realtime_session_whose_replica_is_killed_gets_an_error_and_1012(
+    proxy_url: str, clip: Path
+) -> None:
+    url = proxy_url.replace("http://", "ws://") + TRANSCRIPTION_URL
+    with open_manual_session(url) as connection:
+        assert connection.response is not None
+        victim = actor_serving(connection.response.headers[SERVED_BY_HEADER])
+        buffer_audio(connection, pcm16(load_samples(clip)))
+        kill_replica(victim)
+        events, code = messages_until_closed(connection, validate_server_event, timeout=60)
+    assert events[-1]["type"] == "error"
+    assert events[-1]["error"]["code"] == "replica_lost"
+    assert code == 1012
+    wait_replaced(victim, proxy_url)
 
 
 def test_a_redeploy_lets_a_live_session_finish_then_closes_it_with_1001(

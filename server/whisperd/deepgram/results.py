@@ -334,6 +334,11 @@ def utterance_end(last_word_end: float) -> dict[str, t.Any]:
     return {"type": "UtteranceEnd", "channel": [0], "last_word_end": round(last_word_end, 3)}
 
 
+def error_message(description: str, variant: str = "invalid_message") -> dict[str, t.Any]:
+    """Deepgram's ``Error`` message on a live socket."""
+    return {"type": "Error", "variant": variant, "description": description, "message": description}
+
+
 def error_body(error: ApiError, request_id: str) -> dict[str, str]:
     code = ERR_CODES.get(error.status, "Bad Request" if error.status < 500 else "INTERNAL")
     return {"err_code": code, "err_msg": error.message, "request_id": request_id}

@@ -56,10 +56,6 @@ class StreamEnded(Exception):
     """The client asked to close (CloseStream): the finals and Metadata have been sent."""
 
 
-def error_message(description: str, variant: str = "invalid_message") -> dict[str, t.Any]:
-    return {"type": "Error", "variant": variant, "description": description, "message": description}
-
-
 class DeepgramSession:
     def __init__(
         self,
@@ -149,8 +145,8 @@ class DeepgramSession:
         try:
             message = json.loads(text)
         except ValueError:
-            self._send(error_message("Expected a JSON control message (KeepAlive, Finalize, "
-                                     "CloseStream) or binary audio."))  # fmt: skip
+            expected = "Expected a JSON control message (KeepAlive, Finalize, CloseStream)"
+            self._send(results.error_message(f"{expected} or binary audio."))
             return
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "KeepAlive":
@@ -161,8 +157,8 @@ class DeepgramSession:
             await self.close_stream()
             raise StreamEnded
         else:
-            self._send(error_message(f"Unknown message type {kind!r}: expected KeepAlive, "
-                                     "Finalize or CloseStream."))  # fmt: skip
+            expected = "expected KeepAlive, Finalize or CloseStream"
+            self._send(results.error_message(f"Unknown message type {kind!r}: {expected}."))
 
     async def finalize(self) -> None:
         """Flush: what is buffered of the open turn is transcribed now (``from_finalize``).
@@ -250,7 +246,7 @@ class DeepgramSession:
         elif isinstance(event, TurnCompleted):
             self._on_final(event)
         elif isinstance(event, TurnFailed):
-            self._send(error_message(event.error.message, "transcription_failed"))
+            self._send(results.error_message(event.error.message, "transcription_failed"))
 
     def _on_final(self, event: TurnCompleted) -> None:
         start = self._starts.pop(event.item_id, 0.0)

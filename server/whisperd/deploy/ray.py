@@ -8,8 +8,10 @@ Ray head on 127.0.0.1 first (``make serve-ray``). Settings come as for ``whisper
 Each replica builds :func:`whisperd.app.create_app` (lifespan included: Ray Serve runs it
 when the replica starts and when it stops) and names itself in an ``X-Served-By`` header on
 every answer and WebSocket handshake (an answer without it came from Ray's proxy itself,
-such as the 500 for a request whose replica died). A replica that stops (scale-down,
-redeploy) first lets its live sessions transcribe what they hold and close with 1001.
+such as a full queue's 503, which :mod:`whisperd.deploy.ray_proxy` puts in the protocol's
+error shape; it also sends a lost replica's requests again). A replica that stops
+(scale-down, redeploy) first lets its live sessions transcribe what they hold and close
+with 1001.
 
 The local head listens on loopback only (docs/ray.md, "Network").
 """
@@ -34,6 +36,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from whisperd.app import create_app
+from whisperd.deploy.head_env import LOCAL_HEAD_ENV
 from whisperd.http.draining import ServiceHolder
 from whisperd.settings import Settings, is_loopback_host, load_settings
 from whisperd.store.catalog import KNOWN_MODELS, locate
@@ -44,9 +47,6 @@ if t.TYPE_CHECKING:
 logger = logging.getLogger("whisperd.ray")
 
 DEPLOYMENT_NAME = "whisperd"
-# For a local head. Ray turns 127.0.0.1 into the host's outward address, and binds its
-# servers there, unless multi-node clusters are off; it reads that when imported.
-LOCAL_HEAD_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
 SERVED_BY_HEADER = "X-Served-By"
 _SERVED_BY_RAW = SERVED_BY_HEADER.lower().encode()
 
