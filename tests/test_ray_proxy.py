@@ -19,6 +19,7 @@ from whisperd.deploy.ray_proxy import (
     CLOSE_SERVICE_RESTART,
     CLOSE_TRY_AGAIN,
     PROXY_CALLBACK,
+    Replay,
     ReplicaLossGuard,
     middlewares,
 )
@@ -218,6 +219,30 @@ def test_a_deepgram_session_its_replica_lost_gets_an_error_message_and_1012() ->
         with pytest.raises(WebSocketDisconnect) as closed:
             socket.receive_json()
     assert closed.value.code == CLOSE_SERVICE_RESTART
+
+
+def test_an_open_sessions_audio_is_not_kept_in_the_proxy() -> None:
+    frames: list[Message] = [{"type": "websocket.connect"}] + [
+        {"type": "websocket.receive", "bytes": b"\0" * 4800} for _ in range(50)
+    ]
+
+    async def receive() -> Message:
+        return frames.pop(0)
+
+    async def ignore(message: Message) -> None:
+        pass
+
+    async def session() -> Replay:
+        replay = Replay(receive, limit_bytes=2**20)
+        rcv, snd = replay.receiver(), replay.forgetting(ignore)
+        await rcv()
+        await snd({"type": "websocket.accept"})
+        while frames:
+            await rcv()
+        return replay
+
+    replay = asyncio.run(session())
+    assert (replay.held_messages, replay.can_replay) == (0, False)
 
 
 class AcceptsOnAttempt:

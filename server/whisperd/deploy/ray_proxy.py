@@ -100,6 +100,10 @@ class Replay:
         self.disconnected = False
 
     @property
+    def held_messages(self) -> int:
+        return len(self._log)
+
+    @property
     def can_replay(self) -> bool:
         return not (self.overflowed or self.disconnected)
 
@@ -107,6 +111,16 @@ class Replay:
         """An answer has begun: no attempt will follow, so the copy goes."""
         self.overflowed = True
         self._log.clear()
+
+    def forgetting(self, send: Send) -> Send:
+        """``send``, forgetting the copy once anything goes out (a session's audio too)."""
+
+        async def send_and_forget(message: Message) -> None:
+            if not self.overflowed:
+                self.forget()
+            await send(message)
+
+        return send_and_forget
 
     def receiver(self) -> Receive:
         """A ``receive`` for one attempt: what earlier attempts read, then the client."""
@@ -253,14 +267,8 @@ class ReplicaLossGuard:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         protocol = protocol_of(scope)
         replay = Replay(receive, self.replay_limit_bytes)
-
-        async def forget_on_start(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                replay.forget()
-            await send(message)
-
         for attempt in range(1, ATTEMPTS + 1):
-            answer = HttpAnswer(forget_on_start, protocol)
+            answer = HttpAnswer(replay.forgetting(send), protocol)
             try:
                 await self.app(dict(scope), replay.receiver(), answer.send)
             except Exception:
@@ -283,7 +291,7 @@ class ReplicaLossGuard:
         protocol = protocol_of(scope)
         replay = Replay(receive, self.replay_limit_bytes)
         for attempt in range(1, ATTEMPTS + 1):
-            answer = SocketAnswer(send)
+            answer = SocketAnswer(replay.forgetting(send))
             try:
                 await self.app(dict(scope), replay.receiver(), answer.send)
             except Exception:
