@@ -38,7 +38,8 @@ from tests.support.sockets import Socket, is_loopback, process_tree, sockets_of
 os.environ.update(LOCAL_HEAD_ENV)
 ray = pytest.importorskip("ray", reason="the ray extra is not installed (make test-ray)")
 from ray import serve  # noqa: E402
-from whisperd.deploy.ray import DEPLOYMENT_NAME, SERVED_BY_HEADER, build  # noqa: E402
+from whisperd.deploy.ray import DEPLOYMENT_NAME, build  # noqa: E402
+from whisperd.deploy.ray_proxy import SERVED_BY_HEADER  # noqa: E402
 from whisperd.settings import Settings  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)

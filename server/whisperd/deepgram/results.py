@@ -342,3 +342,8 @@ def error_message(description: str, variant: str = "invalid_message") -> dict[st
 def error_body(error: ApiError, request_id: str) -> dict[str, str]:
     code = ERR_CODES.get(error.status, "Bad Request" if error.status < 500 else "INTERNAL")
     return {"err_code": code, "err_msg": error.message, "request_id": request_id}
+
+
+def error_headers(error: ApiError, request_id: str) -> dict[str, str]:
+    """The headers Deepgram sends with an error answer."""
+    return {"dg-error": error.message[:500], "dg-request-id": request_id}

@@ -103,9 +103,7 @@ async def _deny(websocket: WebSocket, error: ApiError, request_id: str) -> None:
     if websocket.client_state != WebSocketState.CONNECTING:
         return
     response = JSONResponse(
-        body,
-        status_code=error.status,
-        headers={"dg-error": error.message[:500], "dg-request-id": request_id},
+        body, status_code=error.status, headers=results.error_headers(error, request_id)
     )
     try:
         await websocket.send_denial_response(response)

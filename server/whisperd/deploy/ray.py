@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from whisperd.app import create_app
 from whisperd.deploy.head_env import LOCAL_HEAD_ENV
+from whisperd.deploy.ray_proxy import SERVED_BY_HEADER, SERVED_BY_RAW
 from whisperd.http.draining import ServiceHolder
 from whisperd.settings import Settings, is_loopback_host, load_settings
 from whisperd.store.catalog import KNOWN_MODELS, locate
@@ -47,8 +48,6 @@ if t.TYPE_CHECKING:
 logger = logging.getLogger("whisperd.ray")
 
 DEPLOYMENT_NAME = "whisperd"
-SERVED_BY_HEADER = "X-Served-By"
-_SERVED_BY_RAW = SERVED_BY_HEADER.lower().encode()
 
 
 class ReplicaApp(ServiceHolder):
@@ -71,7 +70,7 @@ class ReplicaApp(ServiceHolder):
                 MutableHeaders(scope=message)[SERVED_BY_HEADER] = self.replica
             elif message["type"] == "websocket.accept":
                 headers = list(message.get("headers", []))
-                headers.append((_SERVED_BY_RAW, self.replica.encode()))
+                headers.append((SERVED_BY_RAW, self.replica.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 

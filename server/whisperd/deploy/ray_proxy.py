@@ -23,6 +23,7 @@ get the protocol's body. This module imports no Ray: the proxy loads it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import typing as t
@@ -32,8 +33,9 @@ from collections import deque
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from whisperd.deepgram.results import error_body, error_message
+from whisperd.deepgram.results import error_body, error_headers, error_message
 from whisperd.errors import INVALID_REQUEST, RATE_LIMIT, SERVER_ERROR, ApiError
+from whisperd.http.errors import send_error
 from whisperd.realtime.protocol import error_event
 
 logger = logging.getLogger("whisperd.ray.proxy")
@@ -47,7 +49,8 @@ CLOSE_SERVICE_RESTART = 1012
 CLOSE_TRY_AGAIN = 1013
 DEEPGRAM_PREFIX = "/v1/listen"
 RAY_OWN_PREFIX = "/-/"  # the proxy's health and routes endpoints: left as Ray answers them
-SERVED_BY = b"x-served-by"  # deploy.ray.SERVED_BY_HEADER: an answer from a replica
+SERVED_BY_HEADER = "X-Served-By"  # each replica names itself in it (deploy.ray.ReplicaApp)
+SERVED_BY_RAW = SERVED_BY_HEADER.lower().encode()
 EVENT_STREAM = b"text/event-stream"
 
 Protocol = t.Literal["openai", "deepgram", "realtime"]
@@ -94,37 +97,34 @@ class Replay:
     def __init__(self, receive: Receive, limit_bytes: int) -> None:
         self._receive = receive
         self._limit = limit_bytes
-        self._log: list[Message] = []
+        self._log: list[Message] | None = []  # None: forgotten, no attempt can follow
         self._size = 0
-        self.overflowed = False
         self.disconnected = False
 
     @property
     def held_messages(self) -> int:
-        return len(self._log)
+        return len(self._log or ())
 
     @property
     def can_replay(self) -> bool:
-        return not (self.overflowed or self.disconnected)
+        return self._log is not None and not self.disconnected
 
     def forget(self) -> None:
-        """An answer has begun: no attempt will follow, so the copy goes."""
-        self.overflowed = True
-        self._log.clear()
+        """An answer has begun (or the body is over the limit): the copy goes."""
+        self._log = None
 
     def forgetting(self, send: Send) -> Send:
         """``send``, forgetting the copy once anything goes out (a session's audio too)."""
 
         async def send_and_forget(message: Message) -> None:
-            if not self.overflowed:
-                self.forget()
+            self.forget()
             await send(message)
 
         return send_and_forget
 
     def receiver(self) -> Receive:
         """A ``receive`` for one attempt: what earlier attempts read, then the client."""
-        pending = deque(self._log)
+        pending = deque(self._log or ())
 
         async def receive() -> Message:
             if pending:
@@ -138,7 +138,7 @@ class Replay:
     def _record(self, message: Message) -> None:
         if message["type"] in ("http.disconnect", "websocket.disconnect"):
             self.disconnected = True
-        if self.overflowed:
+        if self._log is None:
             return
         self._size += len(message.get("body") or message.get("bytes") or message.get("text") or "")
         if self._size > self._limit:
@@ -164,7 +164,7 @@ class HttpAnswer:
         self.began = True
         if message["type"] == "http.response.start":
             headers = dict(message.get("headers", []))
-            if message["status"] >= 400 and SERVED_BY not in headers:
+            if message["status"] >= 400 and SERVED_BY_RAW not in headers:
                 self._held = message
                 return
             self.event_stream = headers.get(b"content-type", b"").startswith(EVENT_STREAM)
@@ -206,23 +206,16 @@ class HttpAnswer:
 
 
 async def send_http_error(send: Send, protocol: Protocol, error: ApiError) -> None:
+    """``error`` in the protocol's shape; the client's request was read, so the connection
+    stays open."""
+    if protocol != "deepgram":
+        await send_error(send, error, close_connection=False)
+        return
     request_id = str(uuid.uuid4())
-    if protocol == "deepgram":
-        body = json.dumps(error_body(error, request_id)).encode()
-        extra = [
-            (b"dg-error", error.message[:500].encode()),
-            (b"dg-request-id", request_id.encode()),
-        ]
-    else:
-        body, extra = error.json(), []
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        *((name.lower().encode(), value.encode()) for name, value in error.headers.items()),
-        *extra,
-    ]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    body = json.dumps(error_body(error, request_id)).encode()
+    headers = {**error.headers, **error_headers(error, request_id)}
+    error = dataclasses.replace(error, headers=headers)
+    await send_error(send, error, body=body, close_connection=False)
 
 
 class SocketAnswer:

@@ -63,14 +63,19 @@ def handle_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionRes
     return error_response(errors.server_error())
 
 
-async def send_error(send: Send, error: ApiError) -> None:
-    """Answer from a middleware, before the app (and its body reading) is reached."""
-    body = error.json()
+async def send_error(
+    send: Send, error: ApiError, *, body: bytes | None = None, close_connection: bool = True
+) -> None:
+    """Answer from a middleware: ``error`` in OpenAI's envelope (or ``body``, another
+    protocol's shape of it). Before the app (and its body reading) is reached the
+    connection closes; a middleware that has read the body may keep it open."""
+    body = error.json() if body is None else body
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
     ]
+    if close_connection:
+        headers.append((b"connection", b"close"))
     headers += [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
