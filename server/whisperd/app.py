@@ -25,8 +25,9 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
 from whisperd.core.service import Service
+from whisperd.deepgram import LISTEN_PATH
 from whisperd.deepgram.rest import DeepgramErrorMiddleware
-from whisperd.deepgram.socket import DEEPGRAM_PATH, deepgram_endpoint
+from whisperd.deepgram.socket import deepgram_endpoint
 from whisperd.errors import ApiError
 from whisperd.http.auth import ApiKeyMiddleware, KeyChecker, load_keys
 from whisperd.http.errors import handle_api_error, handle_problem, handle_unexpected
@@ -118,6 +119,6 @@ def create_app(settings: Settings) -> SocketRouter:
     )
     return SocketRouter(
         app,
-        {REALTIME_PATH: realtime_endpoint, DEEPGRAM_PATH: deepgram_endpoint},
+        {REALTIME_PATH: realtime_endpoint, LISTEN_PATH: deepgram_endpoint},
         KeyChecker(keys),
     )

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from whisperd import errors
 from whisperd.core.service import Job, Service
-from whisperd.deepgram import results
+from whisperd.deepgram import LISTEN_PATH, results
 from whisperd.deepgram.options import ListenOptions, listen_options, load_model
 from whisperd.diarize.assign import speaker_of
 from whisperd.diarize.transcript import DiarizedTranscript
@@ -35,7 +35,6 @@ from whisperd.logs import request_id_var
 
 logger = logging.getLogger("whisperd.deepgram")
 
-LISTEN_PATH = "/v1/listen"
 UNDECODABLE = "Bad Request: failed to process audio: corrupt or unsupported data"
 
 

@@ -35,7 +35,6 @@ from whisperd.logs import request_id_var
 
 logger = logging.getLogger("whisperd.deepgram")
 
-DEEPGRAM_PATH = "/v1/listen"
 SEND_QUEUE_MESSAGES = 1024
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001

@@ -33,6 +33,7 @@ from collections import deque
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from whisperd.deepgram import LISTEN_PATH
 from whisperd.deepgram.results import error_body, error_headers, error_message
 from whisperd.errors import INVALID_REQUEST, RATE_LIMIT, SERVER_ERROR, ApiError
 from whisperd.http.errors import send_error
@@ -47,7 +48,6 @@ REPLAY_LIMIT_BYTES = 64 * 2**20
 RETRY_AFTER_SECONDS = 1
 CLOSE_SERVICE_RESTART = 1012
 CLOSE_TRY_AGAIN = 1013
-DEEPGRAM_PREFIX = "/v1/listen"
 RAY_OWN_PREFIX = "/-/"  # the proxy's health and routes endpoints: left as Ray answers them
 SERVED_BY_HEADER = "X-Served-By"  # each replica names itself in it (deploy.ray.ReplicaApp)
 SERVED_BY_RAW = SERVED_BY_HEADER.lower().encode()
@@ -86,7 +86,7 @@ def replica_lost(what: Loss) -> ApiError:
 
 
 def protocol_of(scope: Scope) -> Protocol:
-    if str(scope.get("path", "")).startswith(DEEPGRAM_PREFIX):
+    if str(scope.get("path", "")).startswith(LISTEN_PATH):
         return "deepgram"
     return "realtime" if scope["type"] == "websocket" else "openai"
 

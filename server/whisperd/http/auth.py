@@ -20,6 +20,7 @@ from pathlib import Path
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from whisperd.deepgram import LISTEN_PATH
 from whisperd.errors import ApiError, missing_api_key, wrong_api_key
 from whisperd.http.errors import send_error
 
@@ -27,7 +28,7 @@ OPEN_PATHS = frozenset({"/health", "/ready"})
 # The web page (at / and under /ui/) holds no data and asks for the key itself.
 UI_PREFIX = "/ui/"
 # Deepgram's routes also take its ``Authorization: Token <key>``.
-TOKEN_PATHS = frozenset({"/v1/listen"})
+TOKEN_PATHS = frozenset({LISTEN_PATH})
 OPENAI_KEY_SUBPROTOCOL = "openai-insecure-api-key."
 
 
