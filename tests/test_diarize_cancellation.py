@@ -70,7 +70,7 @@ def test_a_cancelled_live_turn_frees_its_worker(
 ) -> None:
     async def scenario() -> float:
         service = new_service(model_cache_dir)
-        speakers = SessionSpeakers(service.diarizer().options.known_threshold)
+        speakers = SessionSpeakers(service.diarizer().options.session_threshold)
         task = asyncio.create_task(service.diarize_turn(samples, [], speakers))
         await wait_for(lambda: service.queue().running == 1, 30)
         await asyncio.sleep(0.2 * diarize_seconds)  # well inside the window embeddings

@@ -326,6 +326,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sweep", action="store_true", help="sweep the clustering threshold")
     parser.add_argument("--codecs", action="store_true", help="also mp3 and opus copies")
+    parser.add_argument(
+        "--sweep-thresholds",
+        type=lambda text: [float(v) for v in text.split(",")],
+        default=[0.5, 0.55, 0.6, 0.65, 0.7],
+        help="comma-separated clustering thresholds for --sweep",
+    )
+    parser.add_argument(
+        "--sweep-merges",
+        type=lambda text: [None if v == "none" else float(v) for v in text.split(",")],
+        default=[None, 0.5, 0.6],
+        help="comma-separated merge similarities ('none': no merging) for --sweep",
+    )
+    parser.add_argument("--window-hop", type=float, default=None)
     parser.add_argument("--cluster-threshold", type=float, default=None)
     parser.add_argument("--known-threshold", type=float, default=None)
     parser.add_argument("--merge-similarity", type=float, default=None)
@@ -343,6 +356,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     options = DiarizeOptions()
     if args.cluster_threshold is not None:
         options = dataclasses.replace(options, cluster_threshold=args.cluster_threshold)
+    if args.window_hop is not None:
+        options = dataclasses.replace(options, window_hop=args.window_hop)
     if args.merge_similarity is not None:
         options = dataclasses.replace(options, merge_similarity=args.merge_similarity)
     if args.known_threshold is not None:
@@ -352,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     cache: dict[str, Analysis] = {}
     if args.sweep:
         sweep = []
-        grid = itertools.product((0.3, 0.35, 0.4, 0.45), (0.05, 0.1), (None, 0.8))
+        grid = itertools.product(args.sweep_thresholds, (0.05, 0.1), args.sweep_merges)
         for thr, fraction, merge in grid:
             d = Diarizer(
                 encoder,

@@ -1,9 +1,10 @@
-"""Read a legacy (pre-zip) PyTorch checkpoint into numpy arrays, without torch.
+"""Read a PyTorch checkpoint into numpy arrays, without torch.
 
-The legacy format is a run of pickles (magic number, protocol version, system info, the
-object tree, the list of storage keys) followed by each storage as an 8-byte element count
-and its raw little-endian bytes. Only the handful of globals a state dict needs are allowed,
-so a crafted file cannot run code.
+Two formats: the legacy one is a run of pickles (magic number, protocol version, system info,
+the object tree, the list of storage keys) followed by each storage as an 8-byte element count
+and its raw little-endian bytes; the zip one (``torch.save`` since 1.6) holds the object tree in
+``<root>/data.pkl`` and each storage's raw bytes in ``<root>/data/<key>``. Only the handful of
+globals a state dict needs are allowed, so a crafted file cannot run code.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import collections
 import pickle
 import struct
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -150,3 +152,34 @@ def load_legacy_checkpoint(path: Path) -> Any:
                 raise CheckpointError(f"{path}: storage {key!r} is truncated or mis-sized")
             storage.data = np.frombuffer(raw, dtype=storage.dtype)
     return _to_arrays(tree)
+
+
+def load_zip_checkpoint(path: Path) -> Any:
+    """Return a zip-format checkpoint's object tree with every tensor as a numpy array."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            pickles = [n for n in archive.namelist() if n.endswith("/data.pkl")]
+            if len(pickles) != 1:
+                raise CheckpointError(f"{path} holds no single data.pkl")
+            root = pickles[0][: -len("data.pkl")]
+            with archive.open(pickles[0]) as f:
+                unpickler = _Unpickler(f)
+                tree = unpickler.load()
+            for key, storage in unpickler.storages.items():
+                try:
+                    raw = archive.read(f"{root}data/{key}")
+                except KeyError as exc:
+                    raise CheckpointError(f"{path}: storage {key!r} is missing") from exc
+                if len(raw) != storage.size * storage.dtype.itemsize:
+                    raise CheckpointError(f"{path}: storage {key!r} is mis-sized")
+                storage.data = np.frombuffer(raw, dtype=storage.dtype)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+        raise CheckpointError(f"{path}: {exc}") from exc
+    return _to_arrays(tree)
+
+
+def load_checkpoint(path: Path) -> Any:
+    """Either format, told apart by the file's first bytes."""
+    if zipfile.is_zipfile(path):
+        return load_zip_checkpoint(path)
+    return load_legacy_checkpoint(path)

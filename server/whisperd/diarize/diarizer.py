@@ -14,7 +14,7 @@ import numpy as np
 from whisperd.diarize.cancel import check_cancel
 from whisperd.diarize.cluster import Clustering, cluster_embeddings
 from whisperd.diarize.embedding import EMBEDDING_SIZE, WINDOW_SAMPLES, SpeakerEncoder
-from whisperd.diarize.features import SAMPLE_RATE
+from whisperd.diarize.fbank import SAMPLE_RATE
 from whisperd.diarize.threads import one_blas_thread
 
 
@@ -27,11 +27,12 @@ class Turn:
 
 @dataclass(frozen=True)
 class DiarizeOptions:
-    window_hop: float = 0.4  # seconds between 1.6 s embedding windows
-    cluster_threshold: float = 0.4  # average-linkage cosine distance that stops merging
+    window_hop: float = 0.75  # seconds between 1.5 s embedding windows
+    cluster_threshold: float = 0.65  # average-linkage cosine distance that stops merging
     min_cluster_fraction: float = 0.1  # smaller clusters fold into their nearest neighbour
-    merge_similarity: float | None = None  # clusters with closer centroids are one speaker
-    known_threshold: float = 0.75  # cosine similarity a known reference needs to name a speaker
+    merge_similarity: float | None = 0.5  # clusters with closer centroids are one speaker
+    known_threshold: float = 0.45  # cosine similarity a known reference needs to name a speaker
+    session_threshold: float = 0.3  # similarity a live turn needs to keep a session's label
     min_turn: float = 0.5  # shorter runs of a speaker inside a region join their neighbours
     frame: float = 0.02  # seconds per resegmentation frame
     vad_threshold: float = 0.5

@@ -217,7 +217,7 @@ class LiveTranscriber:
         if settings.diarize:  # a server without the encoder's weights says so now
             diarizer = await asyncio.to_thread(self.service.diarizer)
             if self._speakers is None:
-                self._speakers = SessionSpeakers(diarizer.options.known_threshold)
+                self._speakers = SessionSpeakers(diarizer.options.session_threshold)
 
     async def close(self) -> None:
         for task in self._tasks:
