@@ -72,17 +72,20 @@ def session(base_url: str, model: str, conv: Conversation) -> list[dict[str, t.A
             ws.send(json.dumps({"type": "input_audio_buffer.commit"}))
             first_segment: float | None = None
             labels: list[str] = []
+            transcript = ""
             while True:
                 event = receive(ws)
                 if event["type"] == SEGMENT:
                     first_segment = first_segment or time.monotonic() - committed
                     labels.append(str(event["speaker"]))
                 elif event["type"] == COMPLETED:
+                    transcript = str(event["transcript"])
                     break
             records.append({
                 "speaker": turn.speaker, "seconds": turn.end - turn.start,
                 "completed_s": time.monotonic() - committed, "first_segment_s": first_segment,
                 "label": max(set(labels), key=labels.count) if labels else None,
+                "transcript": transcript,
             })  # fmt: skip
     return records
 
@@ -131,7 +134,15 @@ def main(argv: list[str] | None = None) -> int:
                 "completed_s": summary([r["completed_s"] for r in records]),
             }
             if model == MODELS[1]:
-                entry["first_segment_s"] = summary([r["first_segment_s"] for r in records])
+                segmented = [
+                    r["first_segment_s"] for r in records if r["first_segment_s"] is not None
+                ]
+                entry["first_segment_s"] = summary(segmented)
+                entry["turns_without_segments"] = [
+                    (r["speaker"], round(r["seconds"], 2), r["transcript"])
+                    for r in records
+                    if r["first_segment_s"] is None
+                ]
                 per_conv = _split(records, convs)
                 entry["label_accuracy"] = statistics.mean(label_accuracy(r) for r in per_conv)
             results[model] = entry
