@@ -36,6 +36,7 @@ from whisperd.engine.transcribe import DecodeOptions, Transcript, Word
 from whisperd.errors import ApiError
 from whisperd.live.agreement import LocalAgreement, TimedWord, join_words
 from whisperd.live.endings import without_invented_ending
+from whisperd.live.skips import skipped_speech
 from whisperd.live.turns import IdleTimeout, ServerVad, SpeechStarted, SpeechStopped, TurnDetector
 from whisperd.store.manager import LoadedModel
 
@@ -415,6 +416,19 @@ class LiveTranscriber:
         prompt = f"{self.settings.prompt} {previous}" if self.settings.prompt else previous
         return offset, samples[int(offset * SAMPLE_RATE) :], replace(options, prompt=prompt)
 
+    async def _decode_again(
+        self, turn: _OpenTurn, samples: np.ndarray, words: list[TimedWord], index: int
+    ) -> list[TimedWord]:
+        """The turn from ``words[index]`` on, decoded again after the text before it (see
+        :mod:`whisperd.live.skips`)."""
+        start = words[index].start
+        agreement = turn.agreement
+        before = agreement.confirmed_text + join_words(words[:index], first=not agreement.confirmed)
+        prompt = f"{self.settings.prompt} {before}" if self.settings.prompt else before
+        options = replace(self._options(final=True, language=turn.language), prompt=prompt)
+        transcript = await self._decode(samples[int(start * SAMPLE_RATE) :], options, final=True)
+        return _timed_words(transcript.words, start) if transcript is not None else []
+
     async def _finish(self, closed: _ClosedTurn) -> TurnCompleted:
         turn, samples = closed.turn, closed.samples
         agreement = turn.agreement
@@ -428,6 +442,9 @@ class LiveTranscriber:
             assert transcript is not None
             language = transcript.info.language
             words = _timed_words(transcript.words, offset)
+            skipped = skipped_speech(words, samples)
+            if skipped is not None:
+                words = words[:skipped] + await self._decode_again(turn, samples, words, skipped)
             if self.settings.logprobs:
                 logprobs = [
                     {"token": lp.token, "logprob": lp.logprob, "bytes": list(lp.bytes)}
