@@ -221,3 +221,17 @@ def test_concurrent_transcriptions_read_as_they_do_alone(
         )
     assert together == alone
     assert batched_tiny.batching is not None and batched_tiny.batching.stats().shared > 0
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_two_lanes_serve_every_call_when_one_takes_what_the_other_gathered() -> None:
+    """With two CTranslate2 workers, a lane gathering for a batch may find the queue emptied
+    by the other lane; it goes back to waiting instead of failing (its callers would hang)."""
+    fake = FakeModel()
+    model = batching(fake, lanes=2, max_batch=2, gather_seconds=0.3)
+    for _ in range(3):
+        outputs = concurrently(
+            model, [lambda v=v: model.generate(storage(v), [[SOT]]) for v in (1, 2, 3, 4, 5)]
+        )
+        assert [out[0].total for out in outputs] == [6.0, 12.0, 18.0, 24.0, 30.0]

@@ -165,23 +165,33 @@ class BatchingModel:
         lock is held). Running the earliest step first lets requests that are behind catch
         up, so the next step's calls of all of them meet in one batch."""
         idle_until = time.monotonic() + _IDLE_SECONDS
-        while not self._pending:
-            remaining = idle_until - time.monotonic()
-            if remaining <= 0:
-                return None
-            self._cond.wait(remaining)
-        deadline = time.monotonic() + self.gather_seconds
         while True:
+            while not self._pending:
+                remaining = idle_until - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+            batch = self._gather()
+            if batch:
+                break  # else another lane took the calls while this one waited
+        for call in batch:
+            self._pending.remove(call)
+        return batch
+
+    def _gather(self) -> list[_Call]:
+        """The earliest step's calls and those that can join them, once the batch is full,
+        every transcribing thread is waiting in a call, or the gather window is over (empty
+        when another lane took every call meanwhile)."""
+        deadline = time.monotonic() + self.gather_seconds
+        while self._pending:
             head = min(self._pending, key=lambda call: (_STEP[call.method], call.order))
             batch = self._joinable(head)
             coming = self._participants - self._busy
             remaining = deadline - time.monotonic()
             if sum(call.rows for call in batch) >= self.max_batch or coming <= 0 or remaining <= 0:
-                break
+                return batch
             self._cond.wait(remaining)
-        for call in batch:
-            self._pending.remove(call)
-        return batch
+        return []
 
     def _joinable(self, head: _Call) -> list[_Call]:
         batch, rows = [head], head.rows
