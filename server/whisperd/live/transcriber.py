@@ -412,9 +412,13 @@ class LiveTranscriber:
         if not confirmed or not trim:
             return 0.0, samples, options
         offset = max(0.0, confirmed[-1].end - FINAL_OVERLAP_SECONDS)
-        previous = turn.agreement.confirmed_text
-        prompt = f"{self.settings.prompt} {previous}" if self.settings.prompt else previous
-        return offset, samples[int(offset * SAMPLE_RATE) :], replace(options, prompt=prompt)
+        options = self._after(options, turn.agreement.confirmed_text)
+        return offset, samples[int(offset * SAMPLE_RATE) :], options
+
+    def _after(self, options: DecodeOptions, said: str) -> DecodeOptions:
+        """``options`` for audio that follows ``said``: the session's prompt, then ``said``."""
+        prompt = f"{self.settings.prompt} {said}" if self.settings.prompt else said
+        return replace(options, prompt=prompt)
 
     async def _decode_again(
         self, turn: _OpenTurn, samples: np.ndarray, words: list[TimedWord], index: int
@@ -424,8 +428,7 @@ class LiveTranscriber:
         start = words[index].start
         agreement = turn.agreement
         before = agreement.confirmed_text + join_words(words[:index], first=not agreement.confirmed)
-        prompt = f"{self.settings.prompt} {before}" if self.settings.prompt else before
-        options = replace(self._options(final=True, language=turn.language), prompt=prompt)
+        options = self._after(self._options(final=True, language=turn.language), before)
         transcript = await self._decode(samples[int(start * SAMPLE_RATE) :], options, final=True)
         return _timed_words(transcript.words, start) if transcript is not None else []
 
@@ -442,7 +445,8 @@ class LiveTranscriber:
             assert transcript is not None
             language = transcript.info.language
             words = _timed_words(transcript.words, offset)
-            skipped = skipped_speech(words, samples)
+            # Off the event loop: with a stretched word it runs Silero VAD over the turn.
+            skipped = await asyncio.to_thread(skipped_speech, words, samples)
             if skipped is not None:
                 words = words[:skipped] + await self._decode_again(turn, samples, words, skipped)
             if self.settings.logprobs:
