@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import typing as t
@@ -51,6 +52,11 @@ class FakeModel:
         array = np.asarray(features)
         self._record("detect_language", len(array))
         return [[("<|en|>", float(array[i].max()))] for i in range(len(array))]
+
+    def align(self, *args: t.Any, **kwargs: t.Any) -> list[t.Any]:
+        self._record("align", 1)
+        time.sleep(0.2)  # long enough for concurrent callers to be transcribing together
+        return []
 
     def generate(self, features: t.Any, prompts: list[list[int]], **kwargs: t.Any) -> list[t.Any]:
         array = np.asarray(features)
@@ -188,6 +194,62 @@ def test_a_lone_request_does_not_wait_for_others() -> None:
     assert time.monotonic() - started < 30.0  # far less than the gather window
 
 
+class SlowFake(FakeModel):
+    """Each encode takes a while and is timed, so calls side by side can be seen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spans: list[tuple[float, float]] = []
+
+    def encode(self, features: t.Any, to_cpu: bool = False) -> t.Any:
+        started = time.monotonic()
+        time.sleep(0.2)
+        result = super().encode(features, to_cpu)
+        with self._lock:
+            self.spans.append((started, time.monotonic()))
+        return result
+
+
+def test_a_lone_request_keeps_the_model_with_every_thread() -> None:
+    narrow, wide = FakeModel(), FakeModel()
+    model = batching(narrow, wide=wide, wide_lanes=2)
+    concurrently(model, [lambda: [model.encode(storage(1)) for _ in range(3)]])
+    assert narrow.calls == [("encode", 1)] * 3
+    assert wide.calls == []
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_concurrent_encodes_run_side_by_side_on_the_wide_model() -> None:
+    narrow, wide = SlowFake(), SlowFake()
+    model = batching(narrow, wide=wide, wide_lanes=2, gather_seconds=0.5)
+    outputs = concurrently(model, [lambda v=v: model.encode(storage(v)) for v in (1, 2, 3, 4)])
+    assert [float(np.asarray(out).max()) for out in outputs] == [2.0, 4.0, 6.0, 8.0]
+    spans = sorted(narrow.spans + wide.spans)
+    overlapping = sum(b[0] < a[1] for a, b in itertools.pairwise(spans))
+    assert overlapping >= 2  # at most two at a time, and mostly two
+    assert model.stats().side_by_side >= 2
+
+
+def test_word_alignment_goes_side_by_side_only_beside_other_requests() -> None:
+    narrow, wide = FakeModel(), FakeModel()
+    model = batching(narrow, wide=wide, wide_lanes=2)
+    concurrently(model, [lambda: model.align()])
+    assert (narrow.calls, wide.calls) == ([("align", 1)], [])
+    concurrently(model, [lambda: model.align(), lambda: model.align()])
+    assert wide.calls == [("align", 1)]  # the one that came while the other ran
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_side_by_side_lanes_share_the_requests() -> None:
+    narrow, wide = FakeModel(), FakeModel()
+    model = batching(narrow, wide=wide, wide_lanes=2, max_batch=8)
+    outputs = concurrently(
+        model, [lambda v=v: model.generate(storage(v), [[SOT]]) for v in (1, 2, 3, 4)]
+    )
+    assert [out[0].total for out in outputs] == [6.0, 12.0, 18.0, 24.0]
+    assert all(rows <= 2 for _, rows in narrow.calls + wide.calls)  # 4 requests, 2 lanes
+
+
 @pytest.fixture(scope="module")
 def batched_tiny(model_cache_dir: Path) -> Whisper:
     path = locate("tiny.en", model_cache_dir)
@@ -221,6 +283,7 @@ def test_concurrent_transcriptions_read_as_they_do_alone(
         )
     assert together == alone
     assert batched_tiny.batching is not None and batched_tiny.batching.stats().shared > 0
+    assert batched_tiny.batching.stats().side_by_side > 0  # the wide model's texts too
 
 
 @pytest.mark.timeout(30)

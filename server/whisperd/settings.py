@@ -59,7 +59,8 @@ class Settings:
     batch_requests: int = setting(
         0,
         "Concurrent requests decoded together in one model call (their windows stacked in a "
-        "batch); 1 decodes each alone, 0 picks for the device (8 on CPU, 1 on CUDA).",
+        "batch), side by side on one single-threaded model replica per core while more than "
+        "one runs (CPU); 1 decodes each alone, 0 picks for the device (8 on CPU, 1 on CUDA).",
     )
     batch_wait_ms: float = setting(
         20.0, "How long a batch waits for the other running requests' next call, in ms."

@@ -13,6 +13,15 @@ waiting call and every waiting call it can join (same method, same options, and 
 to ``max_batch`` rows. When other requests are transcribing but not yet waiting, it waits up
 to ``gather_seconds`` for them; a lone request never waits. Calls that cannot share
 (sampling, which each request seeds on its own, and word alignment) go straight to the model.
+
+Side by side: a *wide* model (the same weights, one single-threaded replica per core) lets
+one lane per core run at once. Lanes use it while more than one request transcribes, and
+then share the requests: each batch holds at most its lane's share of them. A lone request
+keeps the model with every thread. The two models never run at the same time, so no core
+is given two threads. On a CPU, one encoder pass per
+core at a time costs less than the same passes one by one on all cores (a 30 s window's
+attention does not split well across threads), which batching cannot give: stacked encoder
+passes cost more each.
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ class BatchStats:
     calls: int  # model calls made by lanes
     rows: int  # items in them
     shared: int  # calls that held more than one request's rows
+    side_by_side: int = 0  # calls run on the wide model, beside other lanes' work
 
 
 class BatchingModel:
@@ -72,8 +82,12 @@ class BatchingModel:
         max_batch: int,
         gather_seconds: float = 0.02,
         lanes: int = 1,
+        wide: Any = None,
+        wide_lanes: int = 1,
     ) -> None:
         self.wrapped = model
+        self.wide = wide
+        self.wide_lanes = max(1, wide_lanes) if wide is not None else 0
         self.sot_token = sot_token
         self.max_batch = max(1, max_batch)
         self.gather_seconds = max(0.0, gather_seconds)
@@ -81,9 +95,11 @@ class BatchingModel:
         self._cond = threading.Condition()
         self._pending: deque[_Call] = deque()
         self._running_lanes = 0
+        self._running_batches = 0
+        self._narrow_running = False
         self._participants = 0  # threads in a transcription
         self._busy = 0  # threads inside a model call (waiting or running)
-        self._calls = self._rows = self._shared = 0
+        self._calls = self._rows = self._shared = self._side_by_side = 0
         self._arrivals = 0
 
     def __getattr__(self, name: str) -> Any:
@@ -91,7 +107,7 @@ class BatchingModel:
 
     def stats(self) -> BatchStats:
         with self._cond:
-            return BatchStats(self._calls, self._rows, self._shared)
+            return BatchStats(self._calls, self._rows, self._shared, self._side_by_side)
 
     # A request takes part from its first model call to its last; lanes wait for participants.
     def join(self) -> None:
@@ -111,17 +127,20 @@ class BatchingModel:
 
     def generate(self, features: Any, prompts: Sequence[Sequence[int]], **kwargs: Any) -> Any:
         if samples(kwargs) or kwargs.get("asynchronous"):
-            return self._direct(lambda: self.wrapped.generate(features, prompts, **kwargs))
+            return self._direct(lambda model: model.generate(features, prompts, **kwargs))
         return self._submit("generate", features, [list(p) for p in prompts], kwargs)
 
     def align(self, *args: Any, **kwargs: Any) -> Any:
-        return self._direct(lambda: self.wrapped.align(*args, **kwargs))
+        return self._direct(lambda model: model.align(*args, **kwargs))
 
-    def _direct(self, call: Callable[[], Any]) -> Any:
+    def _direct(self, call: Callable[[Any], Any]) -> Any:
+        """A call that joins no batch, on the wide model beside other requests' calls."""
         with self._cond:
+            beside = self._participants > 1 and (self._busy > 0 or self._running_batches > 0)
+            model = self.wide if self.wide is not None and beside else self.wrapped
             self._busy += 1
         try:
-            return call()
+            return call(model)
         finally:
             with self._cond:
                 self._busy -= 1
@@ -141,7 +160,7 @@ class BatchingModel:
             call = _Call(method, key, features, rows, prompts, kwargs, self._arrivals)
             self._pending.append(call)
             self._busy += 1
-            if self._running_lanes < self.lanes:
+            if self._running_lanes < max(self.lanes, self.wide_lanes):
                 self._running_lanes += 1
                 threading.Thread(target=self._lane, name="whisperd-batch", daemon=True).start()
             self._cond.notify_all()
@@ -157,7 +176,40 @@ class BatchingModel:
                 if batch is None:
                     self._running_lanes -= 1
                     return
-            self._run(batch)
+                wide = self._start_batch(sum(call.rows for call in batch))
+            try:
+                self._run(batch, self.wide if wide else self.wrapped)
+            finally:
+                with self._cond:
+                    self._running_batches -= 1
+                    if not wide:
+                        self._narrow_running = False
+                    self._side_by_side += wide
+                    self._cond.notify_all()
+
+    def _start_batch(self, rows: int) -> bool:
+        """Wait until a batch of ``rows`` may run and say on which model (True: the wide
+        one). Side by side only while other requests' calls wait or run beside it; the model
+        with every thread otherwise. The two never overlap, so no core runs two threads (the
+        condition's lock is held)."""
+        while True:
+            beside = self._busy > rows or self._running_batches > 0
+            wide = self.wide is not None and self._participants > 1 and beside
+            if wide and not self._narrow_running:
+                break
+            if not wide and self._running_batches == 0:
+                self._narrow_running = True
+                break
+            self._cond.wait()
+        self._running_batches += 1
+        return wide
+
+    def _batch_limit(self) -> int:
+        """Rows one batch may hold: with the wide model, a lane's share of the requests."""
+        if self.wide is None:
+            return self.max_batch
+        share = -(-self._participants // self.wide_lanes)
+        return max(1, min(self.max_batch, share))
 
     def _next_batch(self) -> list[_Call] | None:
         """Once every transcribing thread is waiting in a call (or the gather window is
@@ -181,44 +233,45 @@ class BatchingModel:
     def _gather(self) -> list[_Call]:
         """The earliest step's calls and those that can join them, once the batch is full,
         every transcribing thread is waiting in a call, or the gather window is over (empty
-        when another lane took every call meanwhile)."""
+        when other lanes took every call meanwhile)."""
         deadline = time.monotonic() + self.gather_seconds
         while self._pending:
             head = min(self._pending, key=lambda call: (_STEP[call.method], call.order))
-            batch = self._joinable(head)
+            limit = self._batch_limit()
+            batch = self._joinable(head, limit)
             coming = self._participants - self._busy
             remaining = deadline - time.monotonic()
-            if sum(call.rows for call in batch) >= self.max_batch or coming <= 0 or remaining <= 0:
+            if sum(call.rows for call in batch) >= limit or coming <= 0 or remaining <= 0:
                 return batch
             self._cond.wait(remaining)
         return []
 
-    def _joinable(self, head: _Call) -> list[_Call]:
+    def _joinable(self, head: _Call, limit: int) -> list[_Call]:
         batch, rows = [head], head.rows
         if head.method not in _SHARED_STEPS:
             return batch
         for call in self._pending:
             if call is head or call.key != head.key:
                 continue
-            if rows + call.rows > self.max_batch:
+            if rows + call.rows > limit:
                 break
             batch.append(call)
             rows += call.rows
         return batch
 
-    def _run(self, batch: list[_Call]) -> None:
+    def _run(self, batch: list[_Call], model: Any) -> None:
         try:
             if len(batch) == 1:
                 call = batch[0]
-                call.result = self._call(call.method, call.features, call.prompts, call.kwargs)
+                call.result = _call(model, call.method, call.features, call.prompts, call.kwargs)
             else:
-                self._run_together(batch)
+                self._run_together(batch, model)
         except BaseException as exc:  # each caller sees its own call's failure
             if len(batch) == 1:
                 batch[0].error = exc
             else:
                 for call in batch:  # one bad call must not fail the others
-                    self._run([call])
+                    self._run([call], model)
                 return
         with self._cond:
             self._calls += 1
@@ -230,7 +283,7 @@ class BatchingModel:
         for call in batch:
             call.done.set()
 
-    def _run_together(self, batch: list[_Call]) -> None:
+    def _run_together(self, batch: list[_Call], model: Any) -> None:
         head = batch[0]
         kwargs = dict(head.kwargs)
         if head.method == "encode":
@@ -240,7 +293,7 @@ class BatchingModel:
         prompts = None
         if head.prompts is not None:
             prompts = [prompt for call in batch for prompt in call.prompts or ()]
-        result = self._call(head.method, features, prompts, kwargs)
+        result = _call(model, head.method, features, prompts, kwargs)
         start = 0
         for call in batch:
             end = start + call.rows
@@ -251,14 +304,19 @@ class BatchingModel:
                 call.result = list(result[start:end])
             start = end
 
-    def _call(
-        self, method: Method, features: Any, prompts: list[list[int]] | None, kwargs: dict[str, Any]
-    ) -> Any:
-        if method == "encode":
-            return self.wrapped.encode(features, **kwargs)
-        if method == "detect_language":
-            return self.wrapped.detect_language(features, **kwargs)
-        return self.wrapped.generate(features, prompts, **kwargs)
+
+def _call(
+    model: Any,
+    method: Method,
+    features: Any,
+    prompts: list[list[int]] | None,
+    kwargs: dict[str, Any],
+) -> Any:
+    if method == "encode":
+        return model.encode(features, **kwargs)
+    if method == "detect_language":
+        return model.detect_language(features, **kwargs)
+    return model.generate(features, prompts, **kwargs)
 
 
 def _sot_position(prompts: list[list[int]] | None, sot_token: int) -> int:

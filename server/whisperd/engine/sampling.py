@@ -118,16 +118,23 @@ class SamplingSession:
             self._sampler.replenish()
 
 
-def model_copier(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[], Any]:
+def model_copier(
+    model: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    intra_threads: int | None = None,
+    inter_threads: int = 1,
+) -> Callable[[], Any]:
     """Loads a copy of the CTranslate2 Whisper ``model`` that ``WhisperModel(*args, **kwargs)``
-    loaded, with one worker, on its first device."""
+    loaded, on its first device: with one worker of as many threads unless told otherwise."""
     given = inspect.signature(WhisperModel).bind(*args, **kwargs).arguments
     model_path = str(given["model_size_or_path"])
     if not os.path.isdir(model_path):  # a model name faster-whisper has just downloaded
         model_path = download_model(
             model_path, local_files_only=True, cache_dir=given.get("download_root")
         )
-    cpu_threads = int(given.get("cpu_threads", 0))
+    cpu_threads = int(given.get("cpu_threads", 0)) if intra_threads is None else intra_threads
     device, compute_type, device_index = model.device, model.compute_type, model.device_index
     first = device_index[0] if isinstance(device_index, list) else device_index
 
@@ -138,7 +145,7 @@ def model_copier(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> C
             device_index=first,
             compute_type=compute_type,
             intra_threads=cpu_threads,
-            inter_threads=1,
+            inter_threads=inter_threads,
         )
 
     return load

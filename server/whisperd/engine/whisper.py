@@ -51,12 +51,22 @@ class Whisper(WhisperModel):  # type: ignore[misc]
         self.sampler = SeededSampler(model_copier(ctranslate2_model, args, kwargs))
         self.batching: BatchingModel | None = None
         if batch_requests > 1:
+            lanes = int(kwargs.get("num_workers", 1))
+            threads = int(kwargs.get("cpu_threads", 0))
+            wide = None
+            if ctranslate2_model.device == "cpu" and lanes == 1 and threads > 1:
+                # One single-threaded replica per thread, for requests side by side.
+                wide = model_copier(
+                    ctranslate2_model, args, kwargs, intra_threads=1, inter_threads=threads
+                )()
             self.batching = BatchingModel(
                 ctranslate2_model,
                 sot_token=self.hf_tokenizer.token_to_id("<|startoftranscript|>"),
                 max_batch=batch_requests,
                 gather_seconds=batch_gather_seconds,
-                lanes=int(kwargs.get("num_workers", 1)),
+                lanes=lanes,
+                wide=wide,
+                wide_lanes=threads,
             )
             ctranslate2_model = self.batching
         self.model = _CancellableModel(ctranslate2_model, self._thread_state)
