@@ -9,6 +9,7 @@ import sys
 import typing as t
 
 from whisperd import __version__
+from whisperd.engine import allocator
 from whisperd.models_cli import add_commands as add_model_commands
 from whisperd.settings import Settings, add_arguments, load_settings, markdown_table
 
@@ -32,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: t.Sequence[str] | None = None) -> int:
+    # First, before any thread runs: inference threads then share two malloc arenas
+    # instead of keeping one each, which grows the process under concurrent load.
+    allocator.limit_arenas()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "serve")

@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from whisperd.app import create_app
 from whisperd.deploy.head_env import LOCAL_HEAD_ENV
 from whisperd.deploy.ray_proxy import SERVED_BY_HEADER, SERVED_BY_RAW
+from whisperd.engine import allocator
 from whisperd.http.draining import ServiceHolder
 from whisperd.settings import Settings, is_loopback_host, load_settings
 from whisperd.store.catalog import KNOWN_MODELS, locate
@@ -158,6 +159,7 @@ class WhisperdReplica:
     """One replica: the whole whisperd app, its lifespan run by Ray Serve."""
 
     def __init__(self, settings: Settings) -> None:
+        allocator.limit_arenas()  # as `whisperd` does at start (Ray's own threads run already)
         bind_replica_grpc_to_loopback()
         self.settings = replica_settings(settings)
         resolve_model_once(self.settings)

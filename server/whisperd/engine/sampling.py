@@ -14,7 +14,6 @@ is kept per model once sampling has happened.
 
 from __future__ import annotations
 
-import ctypes
 import inspect
 import logging
 import os
@@ -26,21 +25,12 @@ import ctranslate2
 from faster_whisper import WhisperModel
 from faster_whisper.utils import download_model
 
+from whisperd.engine import allocator
+
 logger = logging.getLogger(__name__)
 
 # The global seed is read by whichever thread samples first after it is set: one priming at a time.
 _SEED_LOCK = threading.Lock()
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        libc = ctypes.CDLL(None)
-    except (OSError, TypeError):  # no C library to look in (Windows)
-        return None
-    return getattr(libc, "malloc_trim", None)  # glibc only
-
-
-_MALLOC_TRIM = _malloc_trim()
 
 
 def samples(generate_kwargs: dict[str, Any]) -> bool:
@@ -82,8 +72,7 @@ class SeededSampler:
 
     def _load_spare(self) -> None:
         # glibc keeps what a dropped copy and its worker freed; give it back first.
-        if _MALLOC_TRIM is not None:
-            _MALLOC_TRIM(0)
+        allocator.trim()
         try:
             copy = self._load()
         except Exception:  # the next sampled decode loads on demand and reports the error
