@@ -53,10 +53,12 @@ class FakeModel:
         self._record("detect_language", len(array))
         return [[("<|en|>", float(array[i].max()))] for i in range(len(array))]
 
-    def align(self, *args: t.Any, **kwargs: t.Any) -> list[t.Any]:
-        self._record("align", 1)
+    def align(
+        self, features: t.Any, sot: list[int], tokens: list[list[int]], frames: t.Any, **_: t.Any
+    ) -> list[t.Any]:
+        self._record("align", len(tokens))
         time.sleep(0.2)  # long enough for concurrent callers to be transcribing together
-        return []
+        return [(row, frames) for row in tokens]  # each row's own, to check the order
 
     def generate(self, features: t.Any, prompts: list[list[int]], **kwargs: t.Any) -> list[t.Any]:
         array = np.asarray(features)
@@ -233,10 +235,34 @@ def test_concurrent_encodes_run_side_by_side_on_the_wide_model() -> None:
 def test_word_alignment_goes_side_by_side_only_beside_other_requests() -> None:
     narrow, wide = FakeModel(), FakeModel()
     model = batching(narrow, wide=wide, wide_lanes=2)
-    concurrently(model, [lambda: model.align()])
+
+    def align() -> t.Any:
+        return model.align(storage(1), [SOT], [[1]], [100])
+
+    concurrently(model, [align])
     assert (narrow.calls, wide.calls) == ([("align", 1)], [])
-    concurrently(model, [lambda: model.align(), lambda: model.align()])
+    concurrently(model, [align, align])
     assert wide.calls == [("align", 1)]  # the one that came while the other ran
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_lone_requests_rows_are_shared_out_to_the_replicas() -> None:
+    narrow, wide = FakeModel(), FakeModel()
+    model = batching(narrow, wide=wide, wide_lanes=2)
+    rows = ctranslate2.StorageView.from_array(
+        np.stack([np.full((2, 3), float(v), np.float32) for v in (1, 2, 3, 4)])
+    )
+    (encoded,) = concurrently(model, [lambda: model.encode(rows)])
+    (generated,) = concurrently(model, [lambda: model.generate(rows, [[SOT, v] for v in range(4)])])
+    (aligned,) = concurrently(
+        model, [lambda: model.align(rows, [SOT], [[v] for v in range(4)], [10, 11, 12, 13])]
+    )
+    assert narrow.calls == []
+    # Encoder passes a window at a time (stacked, each costs more); the rest two by two.
+    assert sorted(wide.calls) == [("align", 2)] * 2 + [("encode", 1)] * 4 + [("generate", 2)] * 2
+    assert np.asarray(encoded)[:, 0, 0].tolist() == [2.0, 4.0, 6.0, 8.0]  # in order
+    assert [result.prompt[1] for result in generated] == [0, 1, 2, 3]
+    assert aligned == [([0], [10, 11]), ([1], [10, 11]), ([2], [12, 13]), ([3], [12, 13])]
 
 
 @pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -298,3 +324,40 @@ def test_two_lanes_serve_every_call_when_one_takes_what_the_other_gathered() -> 
             model, [lambda v=v: model.generate(storage(v), [[SOT]]) for v in (1, 2, 3, 4, 5)]
         )
         assert [out[0].total for out in outputs] == [6.0, 12.0, 18.0, 24.0, 30.0]
+
+
+def test_a_lone_files_pieces_read_the_same_shared_out_to_the_replicas(
+    batched_tiny: Whisper,
+    alone_tiny: Whisper,
+    long_speech_wav: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Long audio in batches of pieces, alone: its encoder passes, decodes and word
+    alignments run on the replicas side by side, with the text of one model doing all."""
+    with open(long_speech_wav, "rb") as handle:
+        long = decode_audio(handle).samples
+    options = DecodeOptions(
+        language="en", fallback=False, batch_size=4, batch_min_seconds=0.0, word_timestamps=True
+    )
+    assert batched_tiny.batching is not None
+    replicas = Recording(batched_tiny.batching.wide)
+    monkeypatch.setattr(batched_tiny.batching, "wide", replicas)
+    alone = transcribe(alone_tiny, long, options)
+    shared = transcribe(batched_tiny, long, options)
+    assert [s.text for s in shared.segments] == [s.text for s in alone.segments]
+    assert [[w.word for w in s.words or ()] for s in shared.segments] == [
+        [w.word for w in s.words or ()] for s in alone.segments
+    ]
+    assert {"encode", "generate", "align"} <= replicas.used
+
+
+class Recording:
+    """A model whose methods in use are recorded."""
+
+    def __init__(self, model: t.Any) -> None:
+        self.model = model
+        self.used: set[str] = set()
+
+    def __getattr__(self, name: str) -> t.Any:
+        self.used.add(name)
+        return getattr(self.model, name)

@@ -17,11 +17,12 @@ to ``gather_seconds`` for them; a lone request never waits. Calls that cannot sh
 Side by side: a *wide* model (the same weights, one single-threaded replica per core) lets
 one lane per core run at once. Lanes use it while more than one request transcribes, and
 then share the requests: each batch holds at most its lane's share of them. A lone request
-keeps the model with every thread. The two models never run at the same time, so no core
-is given two threads. On a CPU, one encoder pass per
-core at a time costs less than the same passes one by one on all cores (a 30 s window's
-attention does not split well across threads), which batching cannot give: stacked encoder
-passes cost more each.
+keeps the model with every thread, except for its calls of several rows (long audio's
+pieces), which are shared out to the replicas, encoder passes a window at a time. The two
+models never run at the same time, so no core is given two threads. On a CPU, one encoder
+pass per core at a time costs less than the same passes one by one on all cores (a 30 s
+window's attention does not split well across threads), which batching cannot give:
+stacked encoder passes cost more each.
 """
 
 from __future__ import annotations
@@ -130,8 +131,34 @@ class BatchingModel:
             return self._direct(lambda model: model.generate(features, prompts, **kwargs))
         return self._submit("generate", features, [list(p) for p in prompts], kwargs)
 
-    def align(self, *args: Any, **kwargs: Any) -> Any:
-        return self._direct(lambda model: model.align(*args, **kwargs))
+    def align(
+        self,
+        features: Any,
+        start_sequence: list[int],
+        text_tokens: list[list[int]],
+        num_frames: int | list[int],
+        **kwargs: Any,
+    ) -> Any:
+        def align(model: Any) -> Any:
+            rows = len(text_tokens)
+            if model is not self.wrapped or self.wide is None or rows < 2:
+                return model.align(features, start_sequence, text_tokens, num_frames, **kwargs)
+            # A lone request's rows (long audio's pieces): side by side, as its decodes.
+            array = np.asarray(features)
+            return self._share_out(
+                rows,
+                lambda a, b: list(
+                    self.wide.align(
+                        _rows(array, a, b),
+                        start_sequence,
+                        text_tokens[a:b],
+                        num_frames[a:b] if isinstance(num_frames, list) else num_frames,
+                        **kwargs,
+                    )
+                ),
+            )
+
+        return self._direct(align)
 
     def _direct(self, call: Callable[[Any], Any]) -> Any:
         """A call that joins no batch, on the wide model beside other requests' calls."""
@@ -261,7 +288,9 @@ class BatchingModel:
 
     def _run(self, batch: list[_Call], model: Any) -> None:
         try:
-            if len(batch) == 1:
+            if len(batch) == 1 and batch[0].rows > 1 and model is self.wrapped and self.wide:
+                self._run_split(batch[0])
+            elif len(batch) == 1:
                 call = batch[0]
                 call.result = _call(model, call.method, call.features, call.prompts, call.kwargs)
             else:
@@ -283,6 +312,62 @@ class BatchingModel:
         for call in batch:
             call.done.set()
 
+    def _run_split(self, call: _Call) -> None:
+        """A lone request's call of several rows (long audio's pieces), its rows shared out
+        to the wide model's replicas and run side by side: on a CPU that beats one call over
+        all of them on every thread, as for concurrent requests."""
+        array = np.asarray(call.features)
+        if call.method == "encode":  # a window at a time: stacked, each costs more
+            kwargs = dict(call.kwargs, to_cpu=True)
+            outputs = self._share_out(
+                call.rows,
+                lambda a, b: [
+                    np.asarray(_call(self.wide, "encode", _rows(array, r, r + 1), None, kwargs))
+                    for r in range(a, b)
+                ],
+            )
+            call.result = ctranslate2.StorageView.from_array(
+                np.ascontiguousarray(np.concatenate(outputs))
+            )
+        else:
+            prompts = call.prompts
+            call.result = self._share_out(
+                call.rows,
+                lambda a, b: list(
+                    _call(
+                        self.wide,
+                        call.method,
+                        _rows(array, a, b),
+                        prompts[a:b] if prompts is not None else None,
+                        call.kwargs,
+                    )
+                ),
+            )
+
+    def _share_out(self, rows: int, part: Callable[[int, int], list[Any]]) -> list[Any]:
+        """``part(a, b)``, the results of rows ``a`` to ``b``, for one share of ``rows`` per
+        replica of the wide model, run at once; every row's result, in order."""
+        parts = min(self.wide_lanes, rows)
+        bounds = [rows * i // parts for i in range(parts + 1)]
+        results: list[list[Any]] = [[] for _ in range(parts)]
+        errors: list[BaseException] = []
+
+        def run(i: int) -> None:
+            try:
+                results[i] = part(bounds[i], bounds[i + 1])
+            except BaseException as exc:  # raised in the caller below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(1, parts)]
+        for thread in threads:
+            thread.start()
+        run(0)
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return [row for result in results for row in result]
+
     def _run_together(self, batch: list[_Call], model: Any) -> None:
         head = batch[0]
         kwargs = dict(head.kwargs)
@@ -303,6 +388,10 @@ class BatchingModel:
             else:
                 call.result = list(result[start:end])
             start = end
+
+
+def _rows(array: np.ndarray, start: int, end: int) -> Any:
+    return ctranslate2.StorageView.from_array(np.ascontiguousarray(array[start:end]))
 
 
 def _call(
