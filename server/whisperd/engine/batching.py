@@ -141,7 +141,7 @@ class BatchingModel:
     ) -> Any:
         def align(model: Any) -> Any:
             rows = len(text_tokens)
-            if model is not self.wrapped or self.wide is None or rows < 2:
+            if not self._shares_out(model, rows):
                 return model.align(features, start_sequence, text_tokens, num_frames, **kwargs)
             # A lone request's rows (long audio's pieces): side by side, as its decodes.
             array = np.asarray(features)
@@ -163,8 +163,7 @@ class BatchingModel:
     def _direct(self, call: Callable[[Any], Any]) -> Any:
         """A call that joins no batch, on the wide model beside other requests' calls."""
         with self._cond:
-            beside = self._participants > 1 and (self._busy > 0 or self._running_batches > 0)
-            model = self.wide if self.wide is not None and beside else self.wrapped
+            model = self.wide if self._beside(0) else self.wrapped
             self._busy += 1
         try:
             return call(model)
@@ -220,8 +219,7 @@ class BatchingModel:
         with every thread otherwise. The two never overlap, so no core runs two threads (the
         condition's lock is held)."""
         while True:
-            beside = self._busy > rows or self._running_batches > 0
-            wide = self.wide is not None and self._participants > 1 and beside
+            wide = self._beside(rows)
             if wide and not self._narrow_running:
                 break
             if not wide and self._running_batches == 0:
@@ -230,6 +228,17 @@ class BatchingModel:
             self._cond.wait()
         self._running_batches += 1
         return wide
+
+    def _beside(self, own: int) -> bool:
+        """Whether a call of ``own`` counted rows runs on the wide model: other requests'
+        calls wait or run beside it (the condition's lock is held)."""
+        others = self._busy > own or self._running_batches > 0
+        return self.wide is not None and self._participants > 1 and others
+
+    def _shares_out(self, model: Any, rows: int) -> bool:
+        """Whether a call of ``rows`` chosen to run on ``model`` is a lone request's call of
+        several rows, shared out to the wide model's replicas instead."""
+        return model is self.wrapped and self.wide is not None and rows > 1
 
     def _batch_limit(self) -> int:
         """Rows one batch may hold: with the wide model, a lane's share of the requests."""
@@ -288,7 +297,7 @@ class BatchingModel:
 
     def _run(self, batch: list[_Call], model: Any) -> None:
         try:
-            if len(batch) == 1 and batch[0].rows > 1 and model is self.wrapped and self.wide:
+            if len(batch) == 1 and self._shares_out(model, batch[0].rows):
                 self._run_split(batch[0])
             elif len(batch) == 1:
                 call = batch[0]
@@ -383,8 +392,7 @@ class BatchingModel:
         for call in batch:
             end = start + call.rows
             if head.method == "encode":
-                rows = np.ascontiguousarray(np.asarray(result)[start:end])
-                call.result = ctranslate2.StorageView.from_array(rows)
+                call.result = _rows(np.asarray(result), start, end)
             else:
                 call.result = list(result[start:end])
             start = end
