@@ -101,6 +101,14 @@ def test_metrics_count_requests_audio_and_queue(
     assert "whisperd_http_request_duration_seconds_bucket" in text
 
 
+def test_metrics_report_the_processes_memory(client: httpx.Client) -> None:
+    text = client.get("/metrics").text
+    resident = re.search(r"^process_resident_memory_bytes ([0-9.e+]+)$", text, re.MULTILINE)
+    in_use = re.search(r"^whisperd_malloc_in_use_bytes ([0-9.e+]+)$", text, re.MULTILINE)
+    assert resident and float(resident.group(1)) > 100 * 2**20  # a model is loaded
+    assert in_use and 0 < float(in_use.group(1)) < float(resident.group(1))
+
+
 def test_models_list_is_openai_shaped(client: TestClient) -> None:
     body = client.get("/v1/models").json()
     assert body["object"] == "list"

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import typing as t
 
 import pytest
+from whisperd.core import scheduler as scheduler_module
 from whisperd.core.scheduler import QueueFullError, Scheduler
 
 
@@ -195,3 +197,46 @@ def test_failures_in_work_reach_the_caller() -> None:
         scheduler.shutdown()
 
     run(scenario())
+
+
+def counting_trims(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Trims the scheduler asks for, each at the time it ran; idle means 50 ms here."""
+    trims: list[float] = []
+    monkeypatch.setattr(scheduler_module, "_TRIM_AFTER_IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(scheduler_module.allocator, "trim", lambda: trims.append(time.monotonic()))
+    return trims
+
+
+def test_freed_memory_is_given_back_once_the_queue_has_been_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trims = counting_trims(monkeypatch)
+
+    async def scenario() -> float:
+        scheduler = Scheduler(workers=2, max_queue=8)
+        await asyncio.gather(*(scheduler.run(lambda cancel: None) for _ in range(3)))
+        finished = time.monotonic()
+        await asyncio.sleep(0.3)
+        scheduler.shutdown()
+        return finished
+
+    finished = run(scenario())
+    assert len(trims) == 1  # once, however many jobs ended
+    assert trims[0] - finished >= 0.04  # not before the queue had been idle a while
+
+
+def test_no_trim_while_work_keeps_arriving(monkeypatch: pytest.MonkeyPatch) -> None:
+    trims = counting_trims(monkeypatch)
+
+    async def scenario() -> int:
+        scheduler = Scheduler(workers=1, max_queue=8)
+        for _ in range(10):  # a job every 20 ms: never 50 ms without one
+            await scheduler.run(lambda cancel: None)
+            await asyncio.sleep(0.02)
+        during = len(trims)
+        await asyncio.sleep(0.3)
+        scheduler.shutdown()
+        return during
+
+    assert run(scenario()) == 0
+    assert len(trims) == 1

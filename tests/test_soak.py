@@ -1,21 +1,28 @@
 """Soak: 8 concurrent clients against one server for a bounded time (WHISPERD_SOAK_SECONDS,
 default 120). Every response must succeed and match its own audio (no lost or mixed-up
-answers), and the server's memory must stay flat.
+answers), and the server must hold no more memory after the load than before it.
 
-Batches of concurrent requests hold buffers for as long as they run, so RSS read twice a
-second swings by up to 150 MiB with each batch (355 -> 500 MiB on tiny.en), and a median
-follows the phase of those swings: medians of two quarters differed by +6% and +7% on CI
-with no leak (a 480 s run: 904 requests, the median fell 2%). What a leak raises is the
-floor, the memory held between batches, so the 10th percentile of the second quarter of
-readings (the first still warms up) is compared with that of the last: over 120 s
-(~200 requests) it moves by about 1% without a leak, and a leak of 128 KiB per request
-moves it by more than the 3% allowed (checked by leaking on purpose)."""
+Memory is compared at rest, once the server has been idle long enough to end its batching
+lanes (5 s) and give back what inference freed (1 s after the queue empties). Under load the
+resident size is no measure of a leak: batches hold up to 300 MiB while they run, and what
+glibc keeps between them depends on where in its arenas the last batches' buffers fell. The
+floor of readings (their 10th percentile) rose by +0.6 % in one 120 s run and +44 % in
+another of the same code, tiny.en, with no leak, so it is printed, not asserted.
+
+Two figures are asserted, each taken at rest after the warm-up and again after the soak:
+- the bytes malloc has handed out (glibc's ``mallinfo2``, ``whisperd_malloc_in_use_bytes``):
+  +0.5 % over 120 s without a leak, and +8.6 % with 16 KiB leaked per request (checked by
+  leaking on purpose), so a 3 % bound;
+- the resident size, which also counts memory outside malloc (Python's own object arenas):
+  +1 % to +5 % without a leak, 10 % allowed.
+"""
 
 from __future__ import annotations
 
 import concurrent.futures
 import json
 import os
+import re
 import statistics
 import threading
 import time
@@ -31,6 +38,7 @@ from tests.support.wer import word_error_rate
 
 SOAK_SECONDS = float(os.environ.get("WHISPERD_SOAK_SECONDS", "120"))
 CLIENTS = 8
+REST_SECONDS = 8.0  # batching lanes end after 5 s idle; the queue's trim follows 1 s after idle
 SENTENCES = [
     "The quick brown fox jumps over the lazy dog.",
     "Please call Stella and ask her to bring these things from the store.",
@@ -54,6 +62,26 @@ def rss_bytes(pid: int) -> int:
 def floor(readings: list[int]) -> float:
     """The memory held between batches: the 10th percentile of a window of readings."""
     return statistics.quantiles(readings, n=10)[0]
+
+
+def metric(base_url: str, name: str) -> float:
+    text = httpx.get(f"{base_url}/metrics", timeout=30).text
+    found = re.search(rf"^{name} ([0-9.e+]+)$", text, re.MULTILINE)
+    assert found, f"/metrics has no {name}"
+    return float(found.group(1))
+
+
+def at_rest(server: ServerProcess) -> tuple[int, int]:
+    """Resident bytes and malloc's bytes in use, once the idle server has ended its batching
+    lanes and given back what inference freed."""
+    deadline = time.monotonic() + 60
+    while metric(server.base_url, "whisperd_inference_running") > 0:
+        assert time.monotonic() < deadline, "the server never went idle"
+        time.sleep(0.5)
+    time.sleep(REST_SECONDS)
+    return rss_bytes(server.process.pid), int(
+        metric(server.base_url, "whisperd_malloc_in_use_bytes")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +126,7 @@ def test_soak_eight_clients(soak_server: ServerProcess, voices: list[GeneratedAu
     with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
         for stream in (False, True, False, True):
             list(pool.map(transcribe, [base_url] * len(voices), voices, [stream] * len(voices)))
+    rss_before, in_use_before = at_rest(soak_server)
     deadline = time.monotonic() + SOAK_SECONDS
     failures: list[str] = []
     readings: list[int] = []
@@ -127,15 +156,20 @@ def test_soak_eight_clients(soak_server: ServerProcess, voices: list[GeneratedAu
     with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
         counts = list(pool.map(client, range(CLIENTS)))
     sampler.join()
+    rss_after, in_use_after = at_rest(soak_server)
     quarter = max(1, len(readings) // 4)
-    rss_start = floor(readings[quarter : 2 * quarter])  # the 1st quarter: still warming
-    rss_end = floor(readings[-quarter:])
-    growth = (rss_end - rss_start) / rss_start
+    floor_start = floor(readings[quarter : 2 * quarter])  # the 1st quarter: still warming
+    floor_end = floor(readings[-quarter:])
+    in_use_growth = (in_use_after - in_use_before) / in_use_before
+    rss_growth = (rss_after - rss_before) / rss_before
     print(
         f"soak: {sum(counts)} requests in {SOAK_SECONDS:.0f} s by {CLIENTS} clients {counts}, "
-        f"{len(failures)} failures, RSS floor {rss_start / 2**20:.0f} -> {rss_end / 2**20:.0f} MiB "
-        f"({growth:+.1%})"
+        f"{len(failures)} failures; at rest, malloc in use {in_use_before / 2**20:.0f} -> "
+        f"{in_use_after / 2**20:.0f} MiB ({in_use_growth:+.1%}), resident "
+        f"{rss_before / 2**20:.0f} -> {rss_after / 2**20:.0f} MiB ({rss_growth:+.1%}); under "
+        f"load, resident floor {floor_start / 2**20:.0f} -> {floor_end / 2**20:.0f} MiB"
     )
     assert not failures, failures[:5]
     assert all(count > 0 for count in counts)
-    assert growth < 0.03
+    assert in_use_growth < 0.03
+    assert rss_growth < 0.10

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import typing as t
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -91,6 +98,7 @@ class Metrics:
         )
         self._engine = _EngineCollector()
         self.registry.register(self._engine)
+        ProcessCollector(registry=self.registry)  # process_resident_memory_bytes and the like
 
     def watch_engine(self, source: EngineStats) -> None:
         self._engine.source = source

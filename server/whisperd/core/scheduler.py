@@ -6,11 +6,14 @@ FIFO queue of bounded length; a request that finds the queue full is refused at 
 (:class:`QueueFullError`, answered 429). A slot is released when its thread finishes, not
 when its client goes away, so cancelled work never lets more threads run than the cores
 were sized for; cancelling sets the job's flag so the thread stops at its next check.
+
+Once no job has run for a second, the memory the jobs freed is given back to the system.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import threading
 import time
@@ -20,7 +23,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
+from whisperd.engine import allocator
+
 T = TypeVar("T")
+
+# Inference frees hundreds of MiB of buffers that glibc keeps for reuse, scattered through
+# its arenas; under load that is what the next batch reuses, once idle it is given back.
+_TRIM_AFTER_IDLE_SECONDS = 1.0
 
 _END = object()
 
@@ -134,8 +143,24 @@ class Scheduler:
             self._mean_job_seconds = 0.8 * self._mean_job_seconds + 0.2 * elapsed
             self._free += 1
             self._dispatch()
+            if self.running == 0 and not self._queue:
+                self._trim_when_idle(self.completed)
 
         return finished
+
+    def _trim_when_idle(self, completed: int) -> None:
+        """Give freed memory back if, a moment from now, no job has started or run since."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # finished outside the event loop (its future never ran)
+            return
+
+        def trim_if_idle() -> None:
+            if self.running == 0 and not self._queue and self.completed == completed:
+                with contextlib.suppress(RuntimeError):  # the loop is shutting down
+                    loop.run_in_executor(None, allocator.trim)
+
+        loop.call_later(_TRIM_AFTER_IDLE_SECONDS, trim_if_idle)
 
     async def run(self, work: Callable[[threading.Event], T], ticket: Ticket | None = None) -> T:
         """Run ``work(cancel)`` in a worker thread and return its result.

@@ -41,6 +41,7 @@ from whisperd.diarize.assign import Word as PlainWord
 from whisperd.diarize.assign import assign_speakers
 from whisperd.diarize.checkpoint import CheckpointError
 from whisperd.diarize.transcript import DiarizedTranscript, speaker_segments
+from whisperd.engine import allocator
 from whisperd.engine.audio import (
     MIN_DURATION_SECONDS,
     SAMPLE_RATE,
@@ -168,12 +169,16 @@ class Service:
 
     def engine_gauges(self) -> dict[str, float]:
         stats = self.scheduler.stats()
-        return {
+        gauges: dict[str, float] = {
             "queue_waiting": stats.waiting,
             "inference_running": stats.running,
             "inference_workers": stats.workers,
             "queue_limit": stats.max_queue,
         }
+        in_use = allocator.in_use()
+        if in_use is not None:
+            gauges["malloc_in_use_bytes"] = in_use
+        return gauges
 
     def loaded_models(self) -> list[str]:
         return self.models.loaded_ids()

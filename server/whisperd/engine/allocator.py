@@ -9,6 +9,24 @@ import os
 _M_ARENA_MAX = -8  # from glibc's malloc.h
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [  # struct mallinfo2, glibc 2.33 and later
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
 @functools.cache
 def _glibc() -> ctypes.CDLL | None:
     try:
@@ -23,6 +41,19 @@ def trim() -> None:
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+def in_use() -> int | None:
+    """Bytes malloc has handed out and not had back (its arenas' chunks and its mmapped
+    ones): what a leak raises, unlike the resident size, which also holds what was freed
+    and kept. None without glibc 2.33's ``mallinfo2``."""
+    libc = _glibc()
+    mallinfo2 = getattr(libc, "mallinfo2", None)
+    if mallinfo2 is None:
+        return None
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return int(info.uordblks + info.hblkhd)
 
 
 def limit_arenas(arenas: int = 2) -> bool:
