@@ -143,10 +143,13 @@ class Scheduler:
             self._mean_job_seconds = 0.8 * self._mean_job_seconds + 0.2 * elapsed
             self._free += 1
             self._dispatch()
-            if self.running == 0 and not self._queue:
+            if self._idle():
                 self._trim_when_idle(self.completed)
 
         return finished
+
+    def _idle(self) -> bool:
+        return self.running == 0 and not self._queue
 
     def _trim_when_idle(self, completed: int) -> None:
         """Give freed memory back if, a moment from now, no job has started or run since."""
@@ -156,7 +159,7 @@ class Scheduler:
             return
 
         def trim_if_idle() -> None:
-            if self.running == 0 and not self._queue and self.completed == completed:
+            if self._idle() and self.completed == completed:
                 with contextlib.suppress(RuntimeError):  # the loop is shutting down
                     loop.run_in_executor(None, allocator.trim)
 

@@ -33,7 +33,11 @@ def _glibc() -> ctypes.CDLL | None:
         libc = ctypes.CDLL(None)
     except (OSError, TypeError):  # no C library to look in (Windows)
         return None
-    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    if not (hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim")):
+        return None
+    if hasattr(libc, "mallinfo2"):
+        libc.mallinfo2.restype = _MallInfo2
+    return libc
 
 
 def trim() -> None:
@@ -48,11 +52,9 @@ def in_use() -> int | None:
     ones): what a leak raises, unlike the resident size, which also holds what was freed
     and kept. None without glibc 2.33's ``mallinfo2``."""
     libc = _glibc()
-    mallinfo2 = getattr(libc, "mallinfo2", None)
-    if mallinfo2 is None:
+    if libc is None or not hasattr(libc, "mallinfo2"):
         return None
-    mallinfo2.restype = _MallInfo2
-    info = mallinfo2()
+    info = libc.mallinfo2()
     return int(info.uordblks + info.hblkhd)
 
 
