@@ -136,8 +136,9 @@ func (r ApiGetMetricsRequest) Execute() (string, *http.Response, error) {
 GetMetrics Prometheus metrics.
 
 Requests by route and status, request latency, audio seconds processed,
-inference time, queue depth, running jobs and loaded models, in the Prometheus
-text format.
+inference time, queue depth, running jobs and loaded models, the bytes the C
+allocator holds (`whisperd_malloc_in_use_bytes`) and the standard `process_*`
+gauges (resident memory, CPU time, open files), in the Prometheus text format.
 
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().

@@ -101,7 +101,7 @@ export class OperationsApi extends runtime.BaseAPI {
     }
 
     /**
-     * Requests by route and status, request latency, audio seconds processed, inference time, queue depth, running jobs and loaded models, in the Prometheus text format. 
+     * Requests by route and status, request latency, audio seconds processed, inference time, queue depth, running jobs and loaded models, the bytes the C allocator holds (`whisperd_malloc_in_use_bytes`) and the standard `process_*` gauges (resident memory, CPU time, open files), in the Prometheus text format. 
      * Prometheus metrics.
      */
     async getMetricsRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<string>> {
@@ -116,7 +116,7 @@ export class OperationsApi extends runtime.BaseAPI {
     }
 
     /**
-     * Requests by route and status, request latency, audio seconds processed, inference time, queue depth, running jobs and loaded models, in the Prometheus text format. 
+     * Requests by route and status, request latency, audio seconds processed, inference time, queue depth, running jobs and loaded models, the bytes the C allocator holds (`whisperd_malloc_in_use_bytes`) and the standard `process_*` gauges (resident memory, CPU time, open files), in the Prometheus text format. 
      * Prometheus metrics.
      */
     async getMetrics(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<string> {

@@ -51,8 +51,9 @@ def sync_detailed(
     """Prometheus metrics.
 
      Requests by route and status, request latency, audio seconds processed,
-    inference time, queue depth, running jobs and loaded models, in the Prometheus
-    text format.
+    inference time, queue depth, running jobs and loaded models, the bytes the C
+    allocator holds (`whisperd_malloc_in_use_bytes`) and the standard `process_*`
+    gauges (resident memory, CPU time, open files), in the Prometheus text format.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -78,8 +79,9 @@ def sync(
     """Prometheus metrics.
 
      Requests by route and status, request latency, audio seconds processed,
-    inference time, queue depth, running jobs and loaded models, in the Prometheus
-    text format.
+    inference time, queue depth, running jobs and loaded models, the bytes the C
+    allocator holds (`whisperd_malloc_in_use_bytes`) and the standard `process_*`
+    gauges (resident memory, CPU time, open files), in the Prometheus text format.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -101,8 +103,9 @@ async def asyncio_detailed(
     """Prometheus metrics.
 
      Requests by route and status, request latency, audio seconds processed,
-    inference time, queue depth, running jobs and loaded models, in the Prometheus
-    text format.
+    inference time, queue depth, running jobs and loaded models, the bytes the C
+    allocator holds (`whisperd_malloc_in_use_bytes`) and the standard `process_*`
+    gauges (resident memory, CPU time, open files), in the Prometheus text format.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -126,8 +129,9 @@ async def asyncio(
     """Prometheus metrics.
 
      Requests by route and status, request latency, audio seconds processed,
-    inference time, queue depth, running jobs and loaded models, in the Prometheus
-    text format.
+    inference time, queue depth, running jobs and loaded models, the bytes the C
+    allocator holds (`whisperd_malloc_in_use_bytes`) and the standard `process_*`
+    gauges (resident memory, CPU time, open files), in the Prometheus text format.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -57,7 +57,7 @@ open class OperationsAPI {
     /**
      Prometheus metrics.
      - GET /metrics
-     - Requests by route and status, request latency, audio seconds processed, inference time, queue depth, running jobs and loaded models, in the Prometheus text format. 
+     - Requests by route and status, request latency, audio seconds processed, inference time, queue depth, running jobs and loaded models, the bytes the C allocator holds (`whisperd_malloc_in_use_bytes`) and the standard `process_*` gauges (resident memory, CPU time, open files), in the Prometheus text format. 
      - Bearer Token:
        - type: http
        - name: ApiKeyAuth
